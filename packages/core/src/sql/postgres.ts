@@ -1,0 +1,71 @@
+import type { Options, Sql, TransactionSql } from 'postgres';
+import { UnavailableError } from '../errors.js';
+import { isolationClause, type QueryResult, type SqlClient, type SqlExecutor } from './sql-client.js';
+
+export interface PostgresClientOptions {
+  /** `postgres://user:password@host:port/database` */
+  url: string;
+  /** Pool size. Default 10. */
+  max?: number;
+  /** Extra postgres.js options. */
+  postgres?: Omit<Options<Record<string, never>>, 'types' | 'max'>;
+}
+
+function executor(sql: Sql | TransactionSql): SqlExecutor {
+  return {
+    async query<Row>(text: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
+      const result = await sql.unsafe(text, params as never[], { prepare: true });
+      return { rows: result as unknown as Row[], rowCount: result.count ?? result.length };
+    },
+    async execute(script: string) {
+      await sql.unsafe(script);
+    },
+  };
+}
+
+/**
+ * Connects to a PostgreSQL server with postgres.js (chosen over `pg` for throughput: see
+ * `pnpm bench` in core). Use this in production; many app instances can share one database.
+ */
+export async function createPostgresClient(options: PostgresClientOptions): Promise<SqlClient> {
+  const { default: postgres } = await import('postgres');
+  const sql = postgres(options.url, {
+    onnotice: () => {},
+    ...options.postgres,
+    max: options.max ?? 10,
+    types: {
+      // int8 → number (the mapping both clients share); numeric stays a string.
+      bigint: { to: 20, from: [20], serialize: (value: number) => String(value), parse: (value: string) => Number(value) },
+    },
+  });
+  const base = executor(sql);
+  let closed = false;
+  const guard = () => {
+    if (closed) throw new UnavailableError('[core/sql] the PostgreSQL client is closed');
+  };
+  return {
+    kind: 'postgres',
+    query(text, params) {
+      guard();
+      return base.query(text, params);
+    },
+    execute(script) {
+      guard();
+      return base.execute(script);
+    },
+    async transaction(fn, transactionOptions) {
+      guard();
+      const result = await sql.begin(async (tx) => {
+        const clause = isolationClause(transactionOptions);
+        if (clause) await tx.unsafe(clause);
+        return fn(executor(tx));
+      });
+      return result as Awaited<ReturnType<typeof fn>>;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await sql.end({ timeout: 5 });
+    },
+  };
+}

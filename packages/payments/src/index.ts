@@ -1,0 +1,2 @@
+/** The name of this block, as it appears in audit events and CLI commands. */
+export const blockName = 'payments' as const;
