@@ -16,10 +16,13 @@ import type { SqlClient } from './sql-client.js';
  * @example
  * const db = await openDatabase(process.env.DATABASE_URL);
  */
-export async function openDatabase(url?: string, options: { max?: number } = {}): Promise<SqlClient> {
+export async function openDatabase(
+  url?: string,
+  options: { max?: number; schema?: string } = {},
+): Promise<SqlClient> {
   if (url === undefined || url === '' || url === 'memory://') return createPgliteClient();
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
-    return createPostgresClient({ url, max: options.max });
+    return createPostgresClient({ url, max: options.max, schema: options.schema });
   }
   if (url.startsWith('file://')) {
     const rest = url.slice('file://'.length);

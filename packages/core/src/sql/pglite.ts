@@ -16,7 +16,7 @@ function executor(db: Pick<PGlite, 'query' | 'exec'>): SqlExecutor {
   return {
     async query<Row>(text: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
       const result = await db.query<Row>(text, params as unknown[], { parsers });
-      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+      return { rows: result.rows, rowCount: result.affectedRows || result.rows.length };
     },
     async execute(script: string) {
       await db.exec(script);

@@ -7,6 +7,8 @@ export interface PostgresClientOptions {
   url: string;
   /** Pool size. Default 10. */
   max?: number;
+  /** Schema to work in (sets `search_path`); the server default when absent. */
+  schema?: string;
   /** Extra postgres.js options. */
   postgres?: Omit<Options<Record<string, never>>, 'types' | 'max'>;
 }
@@ -33,9 +35,18 @@ export async function createPostgresClient(options: PostgresClientOptions): Prom
     onnotice: () => {},
     ...options.postgres,
     max: options.max ?? 10,
+    ...(options.schema ? { connection: { search_path: options.schema } } : {}),
     types: {
       // int8 → number (the mapping both clients share); numeric stays a string.
       bigint: { to: 20, from: [20], serialize: (value: number) => String(value), parse: (value: string) => Number(value) },
+      // JSON parameters arrive as JSON text (the contract both clients share); values from
+      // other callers are stringified once.
+      json: {
+        to: 3802,
+        from: [114, 3802],
+        serialize: (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value)),
+        parse: (value: string) => JSON.parse(value),
+      },
     },
   });
   const base = executor(sql);

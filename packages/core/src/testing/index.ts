@@ -1,1 +1,6 @@
-export {};
+export {
+  openTestDatabase,
+  type TestDatabase,
+  type TestDatabaseKind,
+  testDatabaseKinds,
+} from './test-database.js';
