@@ -15,6 +15,11 @@ export {
   requireRole,
 } from './auth.js';
 export type { HttpContext, HttpEnv, HttpVariables } from './context.js';
+export {
+  type IdempotentResponseOptions,
+  respondIdempotently,
+  type StoredHttpResponse,
+} from './idempotency.js';
 export { readJson, readParams, readQuery, sendJson } from './json.js';
 export { jsonContentType, problemContentType, problemResponse, toHttpError } from './problem.js';
 export {
