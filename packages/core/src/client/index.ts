@@ -15,3 +15,14 @@ export {
   type QueryValue,
   type RequestOptions,
 } from './http-client.js';
+export {
+  createOpenApiClient,
+  fillPath,
+  type OpenApiCallOptions,
+  type OpenApiClient,
+  type OpenApiMethod,
+  type OperationOf,
+  type PathsWithMethod,
+  type RequestBodyOf,
+  type ResponseOf,
+} from './openapi-client.js';
