@@ -10,7 +10,10 @@ export default defineConfig({
     // Tests run against the sources of sibling packages, not their built dist.
     alias: [
       { find: /^@govblocks\/([a-z-]+)$/, replacement: `${root}packages/$1/src/index.ts` },
-      { find: /^@govblocks\/([a-z-]+)\/([a-z-]+)$/, replacement: `${root}packages/$1/src/$2/index.ts` },
+      {
+        find: /^@govblocks\/([a-z-]+)\/([a-z-]+)$/,
+        replacement: `${root}packages/$1/src/$2/index.ts`,
+      },
     ],
   },
   test: {

@@ -4,7 +4,9 @@ import type { Clock } from './clock.js';
 /** Generates unique ids. Inject one in tests for deterministic output. */
 export type IdGenerator = () => string;
 
-const hex: string[] = Array.from({ length: 256 }, (_, index) => index.toString(16).padStart(2, '0'));
+const hex: string[] = Array.from({ length: 256 }, (_, index) =>
+  index.toString(16).padStart(2, '0'),
+);
 
 /**
  * Creates a UUIDv7 generator (RFC 9562): 48-bit Unix milliseconds, then a 12-bit counter

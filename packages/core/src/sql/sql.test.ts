@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { openTestDatabase, type TestDatabase, testDatabaseKinds } from '../testing/test-database.js';
+import {
+  openTestDatabase,
+  type TestDatabase,
+  testDatabaseKinds,
+} from '../testing/test-database.js';
 import { migrate } from './migrate.js';
 
 describe.each(testDatabaseKinds())('SqlClient on %s', (kind) => {
@@ -65,20 +69,33 @@ describe.each(testDatabaseKinds())('SqlClient on %s', (kind) => {
     const { rows } = await db.client.query('select count(*)::int as n from b');
     expect(rows[0]).toEqual({ n: 1 });
     await expect(
-      migrate(db.client, { namespace: 'demo', migrations: [{ id: '0001_a', sql: 'create table a (x int);' }] }),
+      migrate(db.client, {
+        namespace: 'demo',
+        migrations: [{ id: '0001_a', sql: 'create table a (x int);' }],
+      }),
     ).rejects.toMatchObject({ code: 'CONFIGURATION_ERROR' });
   });
 
   it('rolls back a failing migration entirely', async () => {
-    const set = { namespace: 'bad', migrations: [{ id: '0001', sql: 'create table c (id int); select nope;' }] };
+    const set = {
+      namespace: 'bad',
+      migrations: [{ id: '0001', sql: 'create table c (id int); select nope;' }],
+    };
     await expect(migrate(db.client, set)).rejects.toThrow();
     const { rows } = await db.client.query("select to_regclass('c') as c");
     expect(rows[0]).toEqual({ c: null });
   });
 
   it('runs concurrent migrators exactly once', async () => {
-    const set = { namespace: 'race', migrations: [{ id: '0001', sql: 'create table r (id int);' }] };
-    const results = await Promise.all([migrate(db.client, set), migrate(db.client, set), migrate(db.client, set)]);
+    const set = {
+      namespace: 'race',
+      migrations: [{ id: '0001', sql: 'create table r (id int);' }],
+    };
+    const results = await Promise.all([
+      migrate(db.client, set),
+      migrate(db.client, set),
+      migrate(db.client, set),
+    ]);
     expect(results.flat()).toEqual(['0001']);
   });
 });
