@@ -17,6 +17,9 @@ export default defineConfig({
     ],
   },
   test: {
+    // In CI, also write a JSON report; .ci/run prints its plain 'N passed, N failed' line.
+    reporters: process.env.CI ? ['default', 'json'] : ['default'],
+    outputFile: { json: `${root}test-output/vitest.json` },
     projects: [
       ...packages.map((name) => ({
         extends: true as const,
