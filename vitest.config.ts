@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 const packages = readdirSync(new URL('./packages', import.meta.url));
+const examples = readdirSync(new URL('./examples', import.meta.url));
 
 export default defineConfig({
   resolve: {
@@ -29,6 +30,16 @@ export default defineConfig({
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
+        },
+      })),
+      ...examples.map((name) => ({
+        extends: true as const,
+        test: {
+          name: `example-${name}`,
+          root: `${root}examples/${name}`,
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
         },
       })),
       {
