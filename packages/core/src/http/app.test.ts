@@ -133,6 +133,20 @@ describe('createHttpApp', () => {
     expect(onUnexpectedError).toHaveBeenCalledOnce();
   });
 
+  it('answers a problem even for a thrown non-Error value', async () => {
+    const logger = silentLogger();
+    const app = createHttpApp({ logger });
+    app.get('/odd', () => {
+      throw 'a string with secret-42';
+    });
+    const response = await app.request('/odd');
+    expect(response.status).toBe(500);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(response.headers.get('x-request-id')).toBeTruthy();
+    expect(await response.text()).not.toContain('secret-42');
+    expect(logger.errors).toHaveLength(1);
+  });
+
   it('maps a zod error thrown by a handler to 400 with field errors', async () => {
     const app = createHttpApp();
     app.get('/zod', () => {

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { GovBlocksError, isGovBlocksError, NotFoundError, UnavailableError } from '../errors.js';
 import { type IdGenerator, newId } from '../ids.js';
@@ -94,6 +94,21 @@ export function createHttpApp(options: HttpAppOptions = {}): Hono<HttpEnv> {
 
   const app = new Hono<HttpEnv>();
 
+  function handleError(error: unknown, requestId: string, c: Context<HttpEnv>): Response {
+    const mapped = toHttpError(error);
+    if (mapped.status >= 500 && !isGovBlocksError(error)) {
+      const details = { requestId, method: c.req.method, path: c.req.routePath };
+      logger.error('unexpected error', {
+        ...details,
+        error: error instanceof Error ? error.name : typeof error,
+      });
+      options.onUnexpectedError?.(error, details);
+    }
+    const response = problemResponse(mapped, requestId);
+    response.headers.set(requestIdHeader, requestId);
+    return response;
+  }
+
   app.use('*', async (c, next) => {
     const inbound = c.req.header(requestIdHeader);
     const requestId = inbound !== undefined && idPattern.test(inbound) ? inbound : generateId();
@@ -108,7 +123,12 @@ export function createHttpApp(options: HttpAppOptions = {}): Hono<HttpEnv> {
       client !== undefined && idPattern.test(client) ? client : undefined,
     );
     c.set('actor', undefined);
-    await next();
+    try {
+      await next();
+    } catch (error) {
+      // Hono hands only Error instances to onError; anything else thrown ends up here.
+      c.res = handleError(error, requestId, c);
+    }
     // Responses built by hand (or by c.json) are normalised here; immutable ones are copied.
     let headers: Headers;
     try {
@@ -171,21 +191,7 @@ export function createHttpApp(options: HttpAppOptions = {}): Hono<HttpEnv> {
     ),
   );
 
-  app.onError((error, c) => {
-    const requestId = c.get('requestId') ?? generateId();
-    const mapped = toHttpError(error);
-    if (mapped.status >= 500 && !isGovBlocksError(error)) {
-      const details = { requestId, method: c.req.method, path: c.req.routePath };
-      logger.error('unexpected error', {
-        ...details,
-        error: error instanceof Error ? error.name : typeof error,
-      });
-      options.onUnexpectedError?.(error, details);
-    }
-    const response = problemResponse(mapped, requestId);
-    response.headers.set(requestIdHeader, requestId);
-    return response;
-  });
+  app.onError((error, c) => handleError(error, c.get('requestId') ?? generateId(), c));
 
   return app;
 }
