@@ -183,6 +183,28 @@ describe('createHttpClient', () => {
     expect(delays).toEqual([100, 200]);
   });
 
+  it('reports every attempt to onAttempt without paths or bodies', async () => {
+    const events: Array<Record<string, unknown>> = [];
+    await client({ onAttempt: (event) => events.push({ ...event }) }).send({
+      method: 'GET',
+      path: '/flaky/observed',
+      query: { secret: 'person-9' },
+    });
+    expect(
+      events.map(({ attempt, status, code, willRetry }) => ({ attempt, status, code, willRetry })),
+    ).toEqual([
+      { attempt: 1, status: 503, code: 'UNAVAILABLE', willRetry: true },
+      { attempt: 2, status: 503, code: 'UNAVAILABLE', willRetry: true },
+      { attempt: 3, status: 200, code: undefined, willRetry: false },
+    ]);
+    expect(events[0]).toMatchObject({
+      method: 'GET',
+      host: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+    });
+    expect(JSON.stringify(events)).not.toContain('person-9');
+    expect(JSON.stringify(events)).not.toContain('flaky');
+  });
+
   it('does not retry a POST without an idempotency key, and retries one with a key (same key each time)', async () => {
     const error = await client()
       .request({ method: 'POST', path: '/flaky/post', body: {} })

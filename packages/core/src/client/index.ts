@@ -7,6 +7,7 @@ export {
 } from './errors.js';
 export {
   createHttpClient,
+  type HttpAttemptEvent,
   type HttpClient,
   type HttpClientOptions,
   type HttpClientResponse,

@@ -161,6 +161,38 @@ describe('createHttpApp', () => {
     });
   });
 
+  it('reports every answered request to onResponse, with the route template and problem code', async () => {
+    const events: unknown[] = [];
+    const app = createHttpApp({
+      onResponse: (event) => events.push(event),
+      logger: silentLogger(),
+    });
+    app.get('/consents/:id', (c) => sendJson(c, { ok: true }));
+    app.get('/gone/:id', () => {
+      throw new NotFoundError('gone');
+    });
+    app.get('/boom', () => {
+      throw new Error('x');
+    });
+    await app.request('/consents/person-123', { headers: { 'X-Request-Id': 'r-1' } });
+    await app.request('/gone/1');
+    await app.request('/boom');
+    await app.request('/nowhere');
+    expect(events).toEqual([
+      expect.objectContaining({
+        method: 'GET',
+        route: '/consents/:id',
+        status: 200,
+        requestId: 'r-1',
+      }),
+      expect.objectContaining({ route: '/gone/:id', status: 404, code: 'NOT_FOUND' }),
+      expect.objectContaining({ route: '/boom', status: 500, code: 'INTERNAL' }),
+      expect.objectContaining({ status: 404, code: 'NOT_FOUND' }),
+    ]);
+    expect(JSON.stringify(events)).not.toContain('person-123');
+    expect((events[0] as { durationMs: number }).durationMs).toBeGreaterThanOrEqual(0);
+  });
+
   it('adds the charset to JSON made with c.json', async () => {
     const app = createHttpApp();
     app.get('/plain', (c) => c.json({ ok: true }, 201));

@@ -39,10 +39,29 @@ export interface HttpAppOptions {
    * Called with every unexpected (500) error, e.g. to report it to an error tracker. The
    * client only ever sees a generic problem; the logger only the error's class name.
    */
+  /**
+   * Called once per answered request with what an access log or a metric needs: method, route
+   * template (not the concrete path: it may hold ids), status, duration, ids. Never bodies or
+   * credentials.
+   */
+  onResponse?: (event: HttpResponseEvent) => void;
   onUnexpectedError?: (
     error: unknown,
     details: { requestId: string; method: string; path: string },
   ) => void;
+}
+
+/** One answered request, for access logs and metrics. */
+export interface HttpResponseEvent {
+  method: string;
+  /** The matched route template, e.g. `/consents/:id`. */
+  route: string;
+  status: number;
+  durationMs: number;
+  requestId: string;
+  correlationId: string;
+  /** The govblocks error code of a problem answer. */
+  code?: string;
 }
 
 /** A printable id of reasonable length; anything else from the caller is replaced. */
@@ -50,6 +69,9 @@ const idPattern = /^[\x21-\x7e]{1,200}$/;
 
 /** The header GovStack's Information Mediator (X-Road) uses to name the calling member/subsystem. */
 export const informationMediatorClientHeader = 'Information-Mediator-Client';
+
+/** Codes of problem answers made by the kit, for `onResponse` (responses are not re-read). */
+const problemCode = new WeakMap<Response, string>();
 
 function consoleLogger(name: string): HttpLogger {
   const prefix = `[${name}/http]`;
@@ -106,10 +128,12 @@ export function createHttpApp(options: HttpAppOptions = {}): Hono<HttpEnv> {
     }
     const response = problemResponse(mapped, requestId);
     response.headers.set(requestIdHeader, requestId);
+    problemCode.set(response, mapped.code);
     return response;
   }
 
   app.use('*', async (c, next) => {
+    const started = performance.now();
     const inbound = c.req.header(requestIdHeader);
     const requestId = inbound !== undefined && idPattern.test(inbound) ? inbound : generateId();
     const correlation = c.req.header(correlationIdHeader);
@@ -129,6 +153,7 @@ export function createHttpApp(options: HttpAppOptions = {}): Hono<HttpEnv> {
       // Hono hands only Error instances to onError; anything else thrown ends up here.
       c.res = handleError(error, requestId, c);
     }
+    const code = problemCode.get(c.res) ?? (c.error ? toHttpError(c.error).code : undefined);
     // Responses built by hand (or by c.json) are normalised here; immutable ones are copied.
     let headers: Headers;
     try {
@@ -147,6 +172,17 @@ export function createHttpApp(options: HttpAppOptions = {}): Hono<HttpEnv> {
       !/charset=/i.test(contentType)
     ) {
       headers.set('content-type', jsonContentType);
+    }
+    if (options.onResponse) {
+      options.onResponse({
+        method: c.req.method,
+        route: c.req.routePath,
+        status: c.res.status,
+        durationMs: performance.now() - started,
+        requestId,
+        correlationId,
+        ...(code ? { code } : {}),
+      });
     }
   });
 
@@ -185,9 +221,10 @@ export function createHttpApp(options: HttpAppOptions = {}): Hono<HttpEnv> {
   if (auth) app.use('*', auth);
 
   app.notFound((c) =>
-    problemResponse(
+    handleError(
       new NotFoundError(`No route for ${c.req.method} ${c.req.path}`),
       c.get('requestId'),
+      c,
     ),
   );
 

@@ -2,6 +2,7 @@ export {
   createHttpApp,
   type HttpAppOptions,
   type HttpLogger,
+  type HttpResponseEvent,
   informationMediatorClientHeader,
 } from './app.js';
 export {
