@@ -8,20 +8,19 @@ import {
   allocateMoney,
   formatMoneyLocale,
   memoryAuditSink,
-  memoryIdempotencyStore,
   newId,
   parseMoney,
   runIdempotent,
   sumMoney,
 } from '@govblocks/core';
-import { migrate, openDatabase } from '@govblocks/core/sql';
+import { migrate, openDatabase, sqlIdempotencyStore } from '@govblocks/core/sql';
 
 const officer: ActorContext = {
   actor: { type: 'operator', id: 'officer-7', roles: ['programme-officer'] },
 };
 const audit = memoryAuditSink();
 const db = await openDatabase(process.env.DATABASE_URL);
-const idempotency = memoryIdempotencyStore();
+const idempotency = sqlIdempotencyStore(db);
 console.log(`database: ${db.kind === 'pglite' ? 'embedded PGlite (in memory)' : 'PostgreSQL'}`);
 
 await migrate(db, {
