@@ -66,6 +66,7 @@ beforeAll(async () => {
   );
   app.all('/api/hang', () => new Promise<Response>(() => {}));
   app.get('/api/big', (c) => sendJson(c, { text: 'x'.repeat(5000) }));
+  app.get('/api/big-missing', (c) => c.html(`<p>${'missing '.repeat(20_000)}</p>`, 404));
   app.get('/api/custom-status', (c) => sendJson(c, { error: 'voucher exhausted' }, 457));
   app.get('/api/not-json', (c) => c.body('{oops', 200, { 'content-type': 'application/json' }));
   app.get('/api/shape', (c) => sendJson(c, { id: 'a', extra: 1 }));
@@ -272,6 +273,11 @@ describe('createHttpClient', () => {
     ).rejects.toMatchObject({
       code: 'REMOTE_ERROR',
     });
+    const bigError = await client()
+      .request({ method: 'GET', path: '/big-missing' })
+      .then(unexpected, caught);
+    expect(bigError).toBeInstanceOf(NotFoundError);
+    expect(bigError.detail.length).toBeLessThan(210);
     const custom = await client().send({
       method: 'GET',
       path: '/custom-status',

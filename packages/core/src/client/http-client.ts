@@ -231,16 +231,27 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     return url;
   }
 
-  async function readBody(body: Dispatcher.ResponseData['body'], limit: number): Promise<Buffer> {
+  /**
+   * Reads a body up to `limit` bytes. Past the limit a success body is refused; an error body
+   * is cut (only its start is needed, for a problem document or a snippet).
+   */
+  async function readBody(
+    body: Dispatcher.ResponseData['body'],
+    limit: number,
+    cut: boolean,
+  ): Promise<Buffer> {
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of body) {
-      size += (chunk as Buffer).length;
-      if (size > limit) {
+      const bytes = chunk as Buffer;
+      if (size + bytes.length > limit) {
         body.destroy();
-        throw new RemoteError(`[${name}] the response is larger than ${limit} bytes`);
+        if (!cut) throw new RemoteError(`[${name}] the response is larger than ${limit} bytes`);
+        chunks.push(bytes.subarray(0, limit - size));
+        break;
       }
-      chunks.push(chunk as Buffer);
+      size += bytes.length;
+      chunks.push(bytes);
     }
     return Buffer.concat(chunks);
   }
@@ -272,11 +283,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           dispatcher: dispatcher(),
           signal: controller.signal,
         });
-        // Error bodies are only read far enough for a problem document or a snippet.
-        raw = await readBody(
-          response.body,
-          response.statusCode >= 400 ? 64 * 1024 : maxResponseBytes,
-        );
+        const isError = response.statusCode >= 400;
+        raw = await readBody(response.body, isError ? 64 * 1024 : maxResponseBytes, isError);
       } catch (error) {
         if (requestOptions.signal?.aborted) throw requestOptions.signal.reason;
         if (isGovBlocksError(error)) throw new AttemptFailure(error, false);

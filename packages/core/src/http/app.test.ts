@@ -147,6 +147,17 @@ describe('createHttpApp', () => {
     expect(logger.errors).toHaveLength(1);
   });
 
+  it('maps malformed JSON read with c.req.json() to 400', async () => {
+    const app = createHttpApp();
+    app.post('/raw', async (c) => sendJson(c, await c.req.json()));
+    const response = await app.request('/raw', { method: 'POST', body: '{"a":' });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      errors: [{ code: 'invalid_json' }],
+    });
+  });
+
   it('maps a zod error thrown by a handler to 400 with field errors', async () => {
     const app = createHttpApp();
     app.get('/zod', () => {

@@ -1,6 +1,12 @@
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { GovBlocksError, isGovBlocksError, NotFoundError, UnavailableError } from '../errors.js';
+import {
+  GovBlocksError,
+  isGovBlocksError,
+  NotFoundError,
+  UnavailableError,
+  ValidationError,
+} from '../errors.js';
 import { type IdGenerator, newId } from '../ids.js';
 import { type AuthOptions, authenticate } from './auth.js';
 import type { HttpEnv } from './context.js';
@@ -117,7 +123,13 @@ export function createHttpApp(options: HttpAppOptions = {}): Hono<HttpEnv> {
   const app = new Hono<HttpEnv>();
 
   function handleError(error: unknown, requestId: string, c: Context<HttpEnv>): Response {
-    const mapped = toHttpError(error);
+    // A handler that read the body with `c.req.json()` gets a SyntaxError for malformed JSON.
+    const mapped =
+      error instanceof SyntaxError && c.req.raw.body !== null && /JSON/i.test(error.message)
+        ? new ValidationError('The request body is not valid JSON', [
+            { pointer: '', detail: 'not valid JSON', code: 'invalid_json' },
+          ])
+        : toHttpError(error);
     if (mapped.status >= 500 && !isGovBlocksError(error)) {
       const details = { requestId, method: c.req.method, path: c.req.routePath };
       logger.error('unexpected error', {
