@@ -40,7 +40,8 @@ describe.each(packageNames)('package %s', (name) => {
     expect(pkg.name).toBe(`@govblocks/${name}`);
     expect(pkg.type).toBe('module');
     expect(pkg.sideEffects).toBe(false);
-    expect(pkg.files).toEqual(['dist']);
+    // dist only; a NOTICE may ship beside it (attribution of GovStack-derived types).
+    expect(pkg.files?.filter((file) => file !== 'NOTICE')).toEqual(['dist']);
     expect(pkg.engines?.node).toBe('>=20.19');
     expect(pkg.exports['./package.json']).toBe('./package.json');
     expect(existsSync(join(folder, 'README.md'))).toBe(true);
@@ -78,5 +79,18 @@ describe.each(packageNames)('package %s', (name) => {
     const dependencies = { ...pkg.dependencies, ...pkg.peerDependencies };
     if (name !== 'core') expect(dependencies['@govblocks/core']).toBe('workspace:^');
     if (name !== 'cli') expect(dependencies['@govblocks/cli']).toBeUndefined();
+  });
+});
+
+describe('changesets', () => {
+  const folder = join(root, '.changeset');
+  const files = readdirSync(folder).filter((file) => file.endsWith('.md') && file !== 'README.md');
+  it.each(files)('%s has front matter naming govblocks packages and a sentence', (file) => {
+    const text = readFileSync(join(folder, file), 'utf8');
+    const match = /^---\n((?:"@govblocks\/[a-z-]+": (?:patch|minor|major)\n)+)---\n\n\S/.exec(text);
+    expect(match, `${file} is not a valid changeset`).not.toBeNull();
+    for (const [, name] of match![1]!.matchAll(/"@govblocks\/([a-z-]+)"/g)) {
+      expect(packageNames, `${file} names an unknown package`).toContain(name);
+    }
   });
 });
