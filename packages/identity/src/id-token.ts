@@ -1,0 +1,190 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { type Clock, ConfigurationError } from '@govblocks/core';
+import type { JWTPayload } from 'jose';
+import { fail } from './errors.js';
+import type { KeySource } from './jwks.js';
+import { checkAlgorithms, jwtDefaults, verifyJwt } from './jwt.js';
+import type { NonceReplayCache } from './replay-cache.js';
+
+/** The claims of a verified ID token. */
+export interface IdTokenClaims extends JWTPayload {
+  iss: string;
+  sub: string;
+  aud: string | string[];
+  exp: number;
+  iat: number;
+  nonce?: string;
+  acr?: string;
+  amr?: string[];
+  azp?: string;
+  auth_time?: number;
+  at_hash?: string;
+}
+
+export interface IdTokenVerifierOptions {
+  /** The issuer identifier exactly as in discovery. */
+  issuer: string;
+  /** This relying party's `client_id` (the expected audience). */
+  clientId: string;
+  /** The issuer's keys (usually {@link createRemoteJwks} on the discovered `jwks_uri`). */
+  keys: KeySource;
+  /** Accepted `alg` values. Default `['RS256', 'PS256', 'ES256', 'EdDSA']`; HMAC and `none` are refused. */
+  algorithms?: readonly string[];
+  /** Tolerated clock difference for `exp`, `nbf`, `iat` (seconds, 0–300). Default 30. */
+  clockSkewSeconds?: number;
+  /** Largest token accepted (bytes). Default 16 KiB. */
+  maxTokenBytes?: number;
+  /** Remembers nonces of accepted ID tokens so that a token cannot be replayed into another session. */
+  replayCache?: NonceReplayCache;
+  clock?: Clock;
+}
+
+export interface IdTokenExpectations {
+  /** The nonce sent in the authorization request. When given, the token must carry it. */
+  nonce?: string | undefined;
+  /** The access token issued with the ID token; checked against `at_hash` when that is present. */
+  accessToken?: string | undefined;
+  /** When true, `at_hash` must be present (set it when an access token is issued with the ID token at the authorization endpoint). */
+  requireAtHash?: boolean | undefined;
+  /** Maximum authentication age (seconds); requires `auth_time`. */
+  maxAgeSeconds?: number | undefined;
+}
+
+/** Verifies OpenID Connect ID tokens for one client of one issuer. */
+export interface IdTokenVerifier {
+  /**
+   * Verifies `token` and returns its claims.
+   *
+   * @throws IdentityError `TOKEN_MALFORMED`, `TOKEN_TOO_LARGE`, `TOKEN_ALGORITHM_NOT_ALLOWED`,
+   *   `TOKEN_SIGNATURE_INVALID`, `TOKEN_EXPIRED`, `TOKEN_NOT_YET_VALID`, `TOKEN_ISSUED_IN_FUTURE`,
+   *   `TOKEN_ISSUER_MISMATCH`, `TOKEN_AUDIENCE_MISMATCH`, `TOKEN_AZP_MISMATCH`,
+   *   `TOKEN_CLAIM_MISSING`, `OIDC_NONCE_MISSING`, `OIDC_NONCE_MISMATCH`, `OIDC_NONCE_REPLAYED`,
+   *   `OIDC_AT_HASH_MISMATCH`, `JWKS_KEY_NOT_FOUND`, `JWKS_UNAVAILABLE`.
+   * Not idempotent when a replay cache is configured (a nonce is accepted once). No audit.
+   */
+  verify(token: string, expectations?: IdTokenExpectations): Promise<IdTokenClaims>;
+}
+
+const hashOf: Record<string, string> = {
+  RS256: 'sha256',
+  PS256: 'sha256',
+  ES256: 'sha256',
+  RS384: 'sha384',
+  PS384: 'sha384',
+  ES384: 'sha384',
+  RS512: 'sha512',
+  PS512: 'sha512',
+  ES512: 'sha512',
+  EdDSA: 'sha512',
+  Ed25519: 'sha512',
+};
+
+/** OIDC Core §3.1.3.6: base64url of the left half of the hash of the ASCII token. */
+export function tokenHash(value: string, alg: string): string {
+  const algorithm = hashOf[alg];
+  if (algorithm === undefined)
+    throw fail('TOKEN_ALGORITHM_NOT_ALLOWED', `[identity/id-token] no hash for ${alg}`);
+  const digest = createHash(algorithm).update(value, 'ascii').digest();
+  return digest.subarray(0, digest.length / 2).toString('base64url');
+}
+
+function sameString(left: string, right: string): boolean {
+  const a = Buffer.from(left);
+  const b = Buffer.from(right);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+const requiredClaims = ['iss', 'sub', 'aud', 'exp', 'iat'] as const;
+
+/**
+ * Creates an ID token verifier (OIDC Core §3.1.3.7): explicit algorithm allow-list, iss, aud,
+ * azp, exp/iat/nbf with clock skew, nonce (with optional replay cache), at_hash, auth_time.
+ *
+ * @example
+ * const verifier = createIdTokenVerifier({ issuer, clientId, keys: createRemoteJwks({ url: jwksUri }) });
+ * const claims = await verifier.verify(idToken, { nonce: session.nonce, accessToken });
+ */
+export function createIdTokenVerifier(options: IdTokenVerifierOptions): IdTokenVerifier {
+  if (!options.issuer || !options.clientId)
+    throw new ConfigurationError('[identity/id-token] issuer and clientId are required');
+  const algorithms = checkAlgorithms(
+    options.algorithms ?? ['RS256', 'PS256', 'ES256', 'EdDSA'],
+    '[identity/id-token]',
+  );
+  const defaults = jwtDefaults(options);
+  const check = {
+    keys: options.keys,
+    algorithms,
+    issuer: options.issuer,
+    audience: options.clientId,
+    requiredClaims,
+    component: 'id-token',
+    ...defaults,
+  };
+  const { clientId, replayCache } = options;
+
+  return {
+    async verify(token, expectations = {}) {
+      const { payload, header } = await verifyJwt(token, check);
+      const claims = payload as IdTokenClaims;
+      if (typeof claims.sub !== 'string' || claims.sub.length === 0) {
+        throw fail(
+          'TOKEN_CLAIM_MISSING',
+          '[identity/id-token] the "sub" claim must be a non-empty string',
+        );
+      }
+      const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+      if (claims.azp !== undefined ? claims.azp !== clientId : audiences.length > 1) {
+        throw fail(
+          'TOKEN_AZP_MISMATCH',
+          '[identity/id-token] the authorized party (azp) is not this client',
+        );
+      }
+      if (expectations.nonce !== undefined) {
+        if (typeof claims.nonce !== 'string')
+          throw fail('OIDC_NONCE_MISSING', '[identity/id-token] the ID token has no nonce');
+        if (!sameString(claims.nonce, expectations.nonce)) {
+          throw fail(
+            'OIDC_NONCE_MISMATCH',
+            "[identity/id-token] the ID token's nonce is not this session's",
+          );
+        }
+      }
+      if (claims.at_hash !== undefined || expectations.requireAtHash === true) {
+        if (expectations.accessToken === undefined || claims.at_hash === undefined) {
+          throw fail('OIDC_AT_HASH_MISMATCH', '[identity/id-token] at_hash cannot be checked');
+        }
+        if (!sameString(claims.at_hash, tokenHash(expectations.accessToken, header.alg))) {
+          throw fail(
+            'OIDC_AT_HASH_MISMATCH',
+            '[identity/id-token] at_hash does not match the access token',
+          );
+        }
+      }
+      if (expectations.maxAgeSeconds !== undefined) {
+        if (typeof claims.auth_time !== 'number') {
+          throw fail(
+            'TOKEN_CLAIM_MISSING',
+            '[identity/id-token] auth_time is required with max_age',
+          );
+        }
+        const age = defaults.clock.now().getTime() / 1000 - claims.auth_time;
+        if (age > expectations.maxAgeSeconds + defaults.clockSkewSeconds) {
+          throw fail(
+            'TOKEN_EXPIRED',
+            '[identity/id-token] the authentication is older than max_age',
+          );
+        }
+      }
+      if (replayCache !== undefined && typeof claims.nonce === 'string') {
+        const fresh = await replayCache.remember(
+          `${claims.iss}\u0000${claims.nonce}`,
+          claims.exp * 1000,
+        );
+        if (!fresh)
+          throw fail('OIDC_NONCE_REPLAYED', '[identity/id-token] this nonce was already used');
+      }
+      return claims;
+    },
+  };
+}

@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateClientKeys } from './client-keys.js';
+import { createDevIdp, type DevIdp, followAuthorization } from './dev-idp/index.js';
+import { isIdentityError } from './errors.js';
+import { createRelyingParty } from './relying-party.js';
+
+const redirectUri = 'http://127.0.0.1:9/callback';
+
+describe('relying party against the dev IdP over loopback HTTP', () => {
+  let idp: DevIdp;
+  let keys: Awaited<ReturnType<typeof generateClientKeys>>;
+
+  beforeAll(async () => {
+    keys = await generateClientKeys();
+    idp = await createDevIdp({
+      clients: [
+        { clientId: 'rp-jwe', redirectUris: [redirectUri], jwks: keys.publicJwks, userinfo: 'jwe' },
+        {
+          clientId: 'rp-jws',
+          redirectUris: [redirectUri],
+          jwks: keys.publicJwks,
+          userinfo: 'jws',
+          idTokenSigningAlg: 'ES256',
+        },
+        {
+          clientId: 'rp-json',
+          redirectUris: [redirectUri],
+          jwks: keys.publicJwks,
+          userinfo: 'json',
+          idTokenSigningAlg: 'EdDSA',
+        },
+      ],
+    });
+  });
+  afterAll(() => idp.close());
+
+  function rp(clientId: string, extra: Record<string, unknown> = {}) {
+    return createRelyingParty({
+      issuer: idp.issuer,
+      clientId,
+      redirectUri,
+      signingKey: keys.signingKey,
+      decryptionKey: keys.decryptionKey,
+      ...extra,
+    });
+  }
+
+  it('signs a persona in with signed-then-encrypted userinfo, claims and locales', async () => {
+    const party = rp('rp-jwe');
+    const { url, session } = await party.startSignIn({
+      claims: {
+        userinfo: {
+          name: { essential: true },
+          birthdate: { essential: true },
+          individual_id: null,
+          phone_number: null,
+        },
+      },
+      claimsLocales: ['en', 'fr'],
+      uiLocales: ['fr'],
+      acrValues: ['mosip:idp:acr:generated-code'],
+      loginHint: 'amina',
+    });
+    expect(url.searchParams.get('code_challenge_method')).toBe('S256');
+    const callback = await followAuthorization(url, { redirectUri });
+    expect(callback.searchParams.get('iss')).toBe(idp.issuer);
+    const subject = await party.completeSignIn(session, callback);
+    expect(subject.subject).toBe('amina');
+    expect(subject.assurance).toMatchObject({
+      level: 'substantial',
+      acr: 'mosip:idp:acr:generated-code',
+    });
+    expect(subject.claims).toMatchObject({
+      'name#en': 'Amina Diallo',
+      'name#fr': 'Aminata Diallo',
+      birthdate: '1990-04-12',
+      individual_id: '7281940365',
+      phone_number: '+221770000001',
+    });
+    expect(subject.claims.name).toBeUndefined();
+    expect(subject.evidence.claimSources).toEqual(['id_token', 'userinfo_jwe']);
+  });
+
+  it('accepts signed userinfo (ES256 ID token) and plain JSON only when allowed', async () => {
+    const signed = rp('rp-jws');
+    const first = await signed.startSignIn({ scope: 'openid profile', loginHint: 'dara' });
+    const subject = await signed.completeSignIn(
+      first.session,
+      await followAuthorization(first.url, { redirectUri }),
+    );
+    expect(subject.claims.name).toBe('Sok Dara');
+    expect(subject.assurance.level).toBe('high');
+    expect(subject.evidence.claimSources).toEqual(['id_token', 'userinfo_jws']);
+
+    const strict = rp('rp-json');
+    const second = await strict.startSignIn({ scope: 'openid email' });
+    await expect(
+      strict.completeSignIn(second.session, await followAuthorization(second.url, { redirectUri })),
+    ).rejects.toSatisfy((error) => isIdentityError(error, 'USERINFO_UNSIGNED'));
+    const lenient = rp('rp-json', { allowUnsignedUserinfo: true });
+    const third = await lenient.startSignIn({ scope: 'openid email' });
+    const plain = await lenient.completeSignIn(
+      third.session,
+      await followAuthorization(third.url, { redirectUri }),
+    );
+    expect(plain.claims.email).toBe('amina.diallo@example.test');
+    expect(plain.evidence.claimSources).toEqual(['id_token', 'userinfo']);
+  });
+
+  it('fails closed when the authentication is weaker than required', async () => {
+    const party = rp('rp-jwe');
+    const { url, session } = await party.startSignIn({
+      requiredAssurance: 'substantial',
+      loginHint: 'lowpin',
+    });
+    expect(url.searchParams.get('acr_values')).toContain('mosip:idp:acr:generated-code');
+    const callback = await followAuthorization(url, { redirectUri });
+    await expect(party.completeSignIn(session, callback)).rejects.toSatisfy((error) =>
+      isIdentityError(error, 'ASSURANCE_INSUFFICIENT'),
+    );
+  });
+});
