@@ -176,6 +176,7 @@ export function createRemoteJwks(options: RemoteJwksOptions): RemoteJwks {
   let lastAttemptAt = Number.NEGATIVE_INFINITY;
   let inFlight: Promise<void> | undefined;
   let fetchCount = 0;
+  let lastAttemptFailed = false;
 
   async function load(): Promise<void> {
     lastAttemptAt = clock.now().getTime();
@@ -216,9 +217,19 @@ export function createRemoteJwks(options: RemoteJwksOptions): RemoteJwks {
   }
 
   function reload(): Promise<void> {
-    inFlight ??= load().finally(() => {
-      inFlight = undefined;
-    });
+    inFlight ??= load()
+      .then(
+        () => {
+          lastAttemptFailed = false;
+        },
+        (error: unknown) => {
+          lastAttemptFailed = true;
+          throw error;
+        },
+      )
+      .finally(() => {
+        inFlight = undefined;
+      });
     return inFlight;
   }
 
@@ -236,6 +247,12 @@ export function createRemoteJwks(options: RemoteJwksOptions): RemoteJwks {
     if (found !== undefined) return found;
     // Unknown kid: the issuer may have rotated its keys. Refetch once, respecting the cool-down.
     if (clock.now().getTime() - lastAttemptAt < cooldownMs) {
+      if (lastAttemptFailed) {
+        throw fail(
+          'JWKS_UNAVAILABLE',
+          '[identity/jwks] no cached key matches and the JWKS endpoint is unavailable',
+        );
+      }
       throw fail('JWKS_KEY_NOT_FOUND', '[identity/jwks] no key matches the token header');
     }
     await reload();
