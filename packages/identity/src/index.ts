@@ -31,6 +31,15 @@ export {
   tokenHash,
 } from './id-token.js';
 export {
+  type AttributeMatchRequest,
+  type AttributeMatchResult,
+  attributeMatchRequestSchema,
+  createClaimsIdentityVerifier,
+  createDeterministicIdentityVerifier,
+  type IdentityVerifier,
+  matchClaims,
+} from './identity-verifier.js';
+export {
   createLocalJwks,
   createRemoteJwks,
   type KeySelector,
@@ -53,6 +62,18 @@ export {
   signInSessionSchema,
 } from './relying-party.js';
 export { memoryReplayCache, type NonceReplayCache } from './replay-cache.js';
+export {
+  createSdJwtVcVerifier,
+  type SdJwtVcVerifier,
+  type SdJwtVcVerifierOptions,
+  type TrustedCredentialIssuer,
+} from './sd-jwt.js';
+export {
+  createTokenVerifier,
+  type TokenVerifier,
+  type TokenVerifierOptions,
+  type VerifiedAccessToken,
+} from './token-verifier.js';
 export {
   type Evidence,
   evidenceSchema,

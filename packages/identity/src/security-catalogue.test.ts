@@ -7,6 +7,7 @@ import { createPublicKey } from 'node:crypto';
 import { manualClock } from '@govblocks/core';
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestWallet, type TestWallet } from './__fixtures__/sd-jwt-wallet.js';
 import { generateClientKeys } from './client-keys.js';
 import { createDevIdp, type DevIdp, followAuthorization } from './dev-idp/index.js';
 import { type IdentityErrorCode, isIdentityError } from './errors.js';
@@ -14,6 +15,7 @@ import { createIdTokenVerifier, tokenHash } from './id-token.js';
 import { createLocalJwks, createRemoteJwks } from './jwks.js';
 import { createRelyingParty, type RelyingParty } from './relying-party.js';
 import { memoryReplayCache } from './replay-cache.js';
+import { createSdJwtVcVerifier, type SdJwtVcVerifier } from './sd-jwt.js';
 import { createTokenVerifier } from './token-verifier.js';
 
 async function rejects(promise: Promise<unknown>, code: IdentityErrorCode): Promise<void> {
@@ -432,5 +434,87 @@ describe('security catalogue — sign-in protocol against the dev IdP', () => {
     await expect(party.completeSignIn(after.session, after.callback)).resolves.toMatchObject({
       subject: 'amina',
     });
+  });
+});
+
+describe('security catalogue — SD-JWT VC presentations', () => {
+  const audience = 'https://verifier.example.test';
+  let wallet: TestWallet;
+  let verifier: SdJwtVcVerifier;
+  let credential: string;
+
+  beforeAll(async () => {
+    wallet = await createTestWallet();
+    verifier = createSdJwtVcVerifier({
+      audience,
+      trustedIssuers: {
+        [wallet.issuer]: { keys: createLocalJwks({ keys: [wallet.issuerJwk] }), assurance: 'high' },
+      },
+    });
+    credential = await wallet.issue();
+  });
+
+  it('32. a disclosure tampered with', async () => {
+    const presentation = await wallet.present(credential, ['birthdate'], {
+      aud: audience,
+      nonce: 'n-32',
+    });
+    const parts = presentation.split('~');
+    const [salt, name] = JSON.parse(Buffer.from(parts[1] as string, 'base64url').toString()) as [
+      string,
+      string,
+      string,
+    ];
+    parts[1] = Buffer.from(JSON.stringify([salt, name, '1970-01-01'])).toString('base64url');
+    await rejects(verifier.verify(parts.join('~'), { nonce: 'n-32' }), 'SD_JWT_DISCLOSURE_INVALID');
+  });
+
+  it('33. key binding missing', async () => {
+    const presentation = await wallet.present(credential, ['birthdate'], false);
+    await rejects(verifier.verify(presentation, { nonce: 'n-33' }), 'SD_JWT_KEY_BINDING_MISSING');
+  });
+
+  it('34. key binding for another verifier (aud)', async () => {
+    const presentation = await wallet.present(credential, ['birthdate'], {
+      aud: 'https://other-verifier.example',
+      nonce: 'n-34',
+    });
+    await rejects(
+      verifier.verify(presentation, { nonce: 'n-34' }),
+      'SD_JWT_KEY_BINDING_AUDIENCE_MISMATCH',
+    );
+  });
+
+  it('35. key binding with another nonce', async () => {
+    const presentation = await wallet.present(credential, ['birthdate'], {
+      aud: audience,
+      nonce: 'n-old',
+    });
+    await rejects(
+      verifier.verify(presentation, { nonce: 'n-35' }),
+      'SD_JWT_KEY_BINDING_NONCE_MISMATCH',
+    );
+  });
+
+  it('36. a disclosure removed after the holder signed (sd_hash)', async () => {
+    const presentation = await wallet.present(credential, ['birthdate', 'given_name'], {
+      aud: audience,
+      nonce: 'n-36',
+    });
+    const parts = presentation.split('~');
+    parts.splice(1, 1);
+    await rejects(
+      verifier.verify(parts.join('~'), { nonce: 'n-36' }),
+      'SD_JWT_KEY_BINDING_INVALID',
+    );
+  });
+
+  it('37. a credential from an untrusted issuer', async () => {
+    const rogue = await createTestWallet('https://rogue.example');
+    const presentation = await rogue.present(await rogue.issue(), ['birthdate'], {
+      aud: audience,
+      nonce: 'n-37',
+    });
+    await rejects(verifier.verify(presentation, { nonce: 'n-37' }), 'TOKEN_ISSUER_MISMATCH');
   });
 });
