@@ -46,6 +46,7 @@ export {
   type KeySource,
   type RemoteJwks,
   type RemoteJwksOptions,
+  toJoseKeyResolver,
   type VerificationKey,
 } from './jwks.js';
 export { asymmetricSigningAlgorithms, defaultMaxTokenBytes, type SigningAlgorithm } from './jwt.js';

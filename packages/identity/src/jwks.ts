@@ -272,3 +272,17 @@ export function createRemoteJwks(options: RemoteJwksOptions): RemoteJwks {
     },
   };
 }
+
+/**
+ * Adapts a {@link KeySource} to jose's key-resolver signature (`JWTVerifyGetKey`), so code that
+ * calls `jose.jwtVerify` directly (e.g. an HTTP kit's bearer auth) shares this cache and its
+ * rotation behaviour.
+ *
+ * @example
+ * await jwtVerify(token, toJoseKeyResolver(createRemoteJwks({ url: jwksUri })), { issuer, audience });
+ */
+export function toJoseKeyResolver(
+  source: KeySource,
+): (header: { alg?: string; kid?: string }) => Promise<VerificationKey> {
+  return (header) => source.getKey({ alg: header.alg ?? '', kid: header.kid });
+}

@@ -107,6 +107,36 @@ describe('relying party against the dev IdP over loopback HTTP', () => {
     expect(plain.evidence.claimSources).toEqual(['id_token', 'userinfo']);
   });
 
+  it('authenticates with an EdDSA client key (private_key_jwt labelled EdDSA)', async () => {
+    const edKeys = await generateClientKeys({ signingAlgorithm: 'EdDSA' });
+    await idp.addClient({
+      clientId: 'rp-ed',
+      redirectUris: [redirectUri],
+      jwks: edKeys.publicJwks,
+      userinfo: 'jwe',
+    });
+    const party = createRelyingParty({
+      issuer: idp.issuer,
+      clientId: 'rp-ed',
+      redirectUri,
+      signingKey: edKeys.signingKey,
+      decryptionKey: edKeys.decryptionKey,
+    });
+    const { url, session } = await party.startSignIn({
+      loginHint: '5550199876',
+      claims: { userinfo: { name: null } },
+    });
+    const subject = await party.completeSignIn(
+      session,
+      await followAuthorization(url, { redirectUri }),
+    );
+    expect(subject).toMatchObject({
+      subject: 'dara',
+      claims: { name: 'Sok Dara' },
+      assurance: { level: 'high' },
+    });
+  });
+
   it('fails closed when the authentication is weaker than required', async () => {
     const party = rp('rp-jwe');
     const { url, session } = await party.startSignIn({

@@ -493,7 +493,16 @@ export function createRelyingParty(input: RelyingPartyOptions): RelyingParty {
       );
     }
 
-    const clientAuth = oauth.PrivateKeyJwt({ key: await signingKey, kid: options.signingKey.kid });
+    const clientAuth = oauth.PrivateKeyJwt(
+      { key: await signingKey, kid: options.signingKey.kid },
+      {
+        // oauth4webapi labels Ed25519 assertions with the fully-specified `Ed25519` (RFC 9864);
+        // eSignet and oidc-provider 8 know only `EdDSA`. Same signature, older label.
+        [oauth.modifyAssertion]: (header) => {
+          if (header.alg === 'Ed25519' && signingAlgorithm === 'EdDSA') header.alg = 'EdDSA';
+        },
+      },
+    );
     let response: Response;
     try {
       response = await oauth.authorizationCodeGrantRequest(
