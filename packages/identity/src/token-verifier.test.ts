@@ -1,4 +1,4 @@
-import { importJWK, jwtVerify } from 'jose';
+import { type CryptoKey, importJWK, jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateClientKeys } from './client-keys.js';
