@@ -137,13 +137,10 @@ export function createLocalJwks(jwks: { keys: JWK[] }): KeySource {
   const keys = parseJwks(jwks);
   const picker = keyPicker('jwks');
   return {
-    getKey(selector) {
+    async getKey(selector) {
       const key = picker.pick(keys, selector);
-      if (key === undefined) {
-        return Promise.reject(
-          fail('JWKS_KEY_NOT_FOUND', '[identity/jwks] no key matches the token header'),
-        );
-      }
+      if (key === undefined)
+        throw fail('JWKS_KEY_NOT_FOUND', '[identity/jwks] no key matches the token header');
       return key;
     },
   };
