@@ -1,3 +1,4 @@
+import { memoryAuditSink } from '@govblocks/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateClientKeys } from './client-keys.js';
 import { createDevIdp, type DevIdp, followAuthorization } from './dev-idp/index.js';
@@ -148,5 +149,72 @@ describe('relying party against the dev IdP over loopback HTTP', () => {
     await expect(party.completeSignIn(session, callback)).rejects.toSatisfy((error) =>
       isIdentityError(error, 'ASSURANCE_INSUFFICIENT'),
     );
+  });
+
+  it('puts claims requested for the ID token into the result without calling userinfo', async () => {
+    const party = rp('rp-jws', { fetchUserinfo: false });
+    const { url, session } = await party.startSignIn({
+      claims: { id_token: { birthdate: { essential: true }, individual_id: null } },
+      loginHint: 'amina',
+      maxAgeSeconds: 300,
+    });
+    const subject = await party.completeSignIn(
+      session,
+      await followAuthorization(url, { redirectUri }),
+    );
+    expect(subject.claims).toEqual({ birthdate: '1990-04-12', individual_id: '7281940365' });
+    expect(subject.evidence.claimSources).toEqual(['id_token']);
+    expect(subject.evidence.authenticatedAt).toMatch(/^\d{4}-/);
+  });
+
+  it('audits outcomes without personal data in details', async () => {
+    const audit = memoryAuditSink();
+    const party = rp('rp-jwe', { audit });
+    const ok = await party.startSignIn({
+      loginHint: 'amina',
+      claims: { userinfo: { birthdate: null } },
+    });
+    await party.completeSignIn(ok.session, await followAuthorization(ok.url, { redirectUri }));
+    const bad = await party.startSignIn({ loginHint: 'lowpin', requiredAssurance: 'high' });
+    await expect(
+      party.completeSignIn(bad.session, await followAuthorization(bad.url, { redirectUri })),
+    ).rejects.toThrow();
+    expect(audit.events.map((event) => [event.action, event.outcome, event.details])).toEqual([
+      ['identity.sign-in.verified', 'success', { issuer: idp.issuer, assurance: 'substantial' }],
+      ['identity.sign-in.rejected', 'denied', { code: 'ASSURANCE_INSUFFICIENT' }],
+    ]);
+    expect(JSON.stringify(audit.events)).not.toContain('1990-04-12');
+  });
+
+  it('refuses malformed, foreign and expired sessions, and an unreachable provider', async () => {
+    const party = rp('rp-jwe');
+    const { session } = await party.startSignIn();
+    const callback = `${redirectUri}?code=x&state=${session.state}&iss=${encodeURIComponent(idp.issuer)}`;
+    await expect(
+      party.completeSignIn({ ...session, state: 'short' }, callback),
+    ).rejects.toMatchObject({ code: 'OIDC_SESSION_INVALID' });
+    await expect(
+      party.completeSignIn({ ...session, clientId: 'rp-jws' }, callback),
+    ).rejects.toMatchObject({ code: 'OIDC_SESSION_INVALID' });
+    await expect(
+      party.completeSignIn({ ...session, createdAt: session.createdAt - 601_000 }, callback),
+    ).rejects.toMatchObject({
+      code: 'OIDC_SESSION_INVALID',
+    });
+    const nowhere = createRelyingParty({
+      issuer: 'http://127.0.0.1:9',
+      clientId: 'x',
+      redirectUri,
+      signingKey: keys.signingKey,
+    });
+    await expect(nowhere.startSignIn()).rejects.toMatchObject({ code: 'OIDC_DISCOVERY_FAILED' });
+    expect(() =>
+      createRelyingParty({
+        issuer: 'http://idp.example',
+        clientId: 'x',
+        redirectUri,
+        signingKey: keys.signingKey,
+      }),
+    ).toThrow(/https/);
   });
 });
