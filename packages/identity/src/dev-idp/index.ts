@@ -23,6 +23,7 @@ import type {
   ResponseType,
 } from 'oidc-provider';
 import { z } from 'zod';
+import { memoryAdapterFactory } from './memory-adapter.js';
 import { defaultPersonas, type Persona, personaClaims, personaSchema } from './personas.js';
 
 export {
@@ -93,10 +94,7 @@ export interface DevIdp {
   readonly personas: readonly Persona[];
   /** Its current public signing keys. */
   publicJwks(): { keys: JWK[] };
-  /**
-   * Replaces the signing keys with new ones (new `kid`s) — what an IdP does on key rotation.
-   * Sessions and issued codes are dropped.
-   */
+  /** Replaces the signing keys with new ones (new `kid`s) — what an IdP does on key rotation. */
   rotateKeys(): Promise<void>;
   /** Registers one more client (e.g. a test that needs a second RP). */
   addClient(client: DevIdpClient): Promise<void>;
@@ -179,6 +177,7 @@ export async function createDevIdp(input: DevIdpOptions = {}): Promise<DevIdp> {
   /** claims_locales of each grant: oidc-provider does not keep them for the userinfo call. */
   const claimsLocalesByGrant = new Map<string, string[]>();
   const cookieKeys = [randomBytes(32).toString('base64url')];
+  const adapter = memoryAdapterFactory();
 
   function findPersona(hint: string): Persona | undefined {
     return personas.find(
@@ -220,6 +219,7 @@ export async function createDevIdp(input: DevIdpOptions = {}): Promise<DevIdp> {
     const withClientCredentials = Object.keys(resourceServers).length > 0;
     const configuration: Configuration = {
       clients: clients.map((client) => toClientMetadata(client, withClientCredentials)),
+      adapter,
       clientAuthMethods: ['private_key_jwt'],
       pkce: { required: () => true, methods: ['S256'] },
       jwks: { keys: signingKeys },
