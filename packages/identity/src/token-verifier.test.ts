@@ -50,7 +50,7 @@ describe('TokenVerifier with RFC 9068 access tokens issued by the dev IdP', () =
     const verifier = createTokenVerifier({
       issuer: idp.issuer,
       audience: api,
-      keys: { jwksUri: `${idp.issuer}/jwks` },
+      keys: { jwksUri: `${idp.issuer}/.well-known/jwks.json` },
     });
     const verified = await verifier.verifyAuthorizationHeader(`Bearer ${accessToken}`, {
       requiredScopes: ['registry:read'],
@@ -67,7 +67,7 @@ describe('TokenVerifier with RFC 9068 access tokens issued by the dev IdP', () =
     const other = createTokenVerifier({
       issuer: idp.issuer,
       audience: 'https://other.example',
-      keys: { jwksUri: `${idp.issuer}/jwks` },
+      keys: { jwksUri: `${idp.issuer}/.well-known/jwks.json` },
     });
     await expect(other.verify(accessToken)).rejects.toSatisfy((error) =>
       isIdentityError(error, 'TOKEN_AUDIENCE_MISMATCH'),
@@ -75,7 +75,7 @@ describe('TokenVerifier with RFC 9068 access tokens issued by the dev IdP', () =
     const verifier = createTokenVerifier({
       issuer: idp.issuer,
       audience: api,
-      keys: { jwksUri: `${idp.issuer}/jwks` },
+      keys: { jwksUri: `${idp.issuer}/.well-known/jwks.json` },
     });
     await expect(
       verifier.verify(accessToken, { requiredScopes: ['registry:write'] }),
@@ -90,7 +90,7 @@ describe('TokenVerifier with RFC 9068 access tokens issued by the dev IdP', () =
   });
 
   it('shares the JWKS cache with plain jose callers', async () => {
-    const keys = createRemoteJwks({ url: `${idp.issuer}/jwks` });
+    const keys = createRemoteJwks({ url: `${idp.issuer}/.well-known/jwks.json` });
     const { payload } = await jwtVerify(accessToken, toJoseKeyResolver(keys), {
       issuer: idp.issuer,
       audience: api,

@@ -93,9 +93,22 @@ const devIdp: Command = {
   },
 };
 
-/** `govblocks identity …`: the dev IdP. (The eSignet-compatible HTTP API is not served yet.) */
+/**
+ * `govblocks identity dev-idp`, and `govblocks serve identity`: the dev IdP with eSignet's paths
+ * and client management API (development only; linked authorization and wallet binding are not
+ * served).
+ */
 export const identityBlock: BlockModule = {
   name: 'identity',
   summary: 'Sign citizens in (OpenID Connect, eSignet profile) and verify tokens and credentials',
+  async serve(options) {
+    const { createDevIdp } = await import('@govblocks/identity/dev-idp');
+    const idp = await createDevIdp({ port: options.port, host: options.host });
+    options.io.err(
+      'govblocks serve identity: DEVELOPMENT ONLY — a dev OpenID provider (eSignet paths and client management, ' +
+        'no authentication of the management API; anyone can sign in as any persona).\n',
+    );
+    return { url: idp.issuer, close: () => idp.close() };
+  },
   commands: [devIdp],
 };

@@ -35,6 +35,12 @@ describe('dev IdP (eSignet profile on oidc-provider)', () => {
     );
     expect(metadata.userinfo_signing_alg_values_supported).toContain('RS256');
     expect(metadata.userinfo_encryption_alg_values_supported).toContain('RSA-OAEP-256');
+    expect(metadata).toMatchObject({
+      authorization_endpoint: `${idp.issuer}/authorize`,
+      token_endpoint: `${idp.issuer}/oauth/token`,
+      userinfo_endpoint: `${idp.issuer}/oidc/userinfo`,
+      jwks_uri: `${idp.issuer}/.well-known/jwks.json`,
+    });
     const jwks = (await (await fetch(metadata.jwks_uri as string)).json()) as {
       keys: Array<Record<string, unknown>>;
     };
@@ -43,7 +49,7 @@ describe('dev IdP (eSignet profile on oidc-provider)', () => {
   });
 
   it('requires PKCE: an authorization request without code_challenge is refused', async () => {
-    const url = new URL(`${idp.issuer}/auth`);
+    const url = new URL(`${idp.issuer}/authorize`);
     for (const [name, value] of Object.entries({
       client_id: 'rp',
       redirect_uri: redirectUri,
@@ -60,7 +66,7 @@ describe('dev IdP (eSignet profile on oidc-provider)', () => {
   });
 
   it('refuses client_secret authentication at the token endpoint', async () => {
-    const response = await fetch(`${idp.issuer}/token`, {
+    const response = await fetch(`${idp.issuer}/oauth/token`, {
       method: 'POST',
       headers: {
         'content-type': 'application/x-www-form-urlencoded',

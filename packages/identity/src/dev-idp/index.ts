@@ -5,7 +5,10 @@
  * What it enforces, as eSignet does: `private_key_jwt` is the only client authentication, PKCE
  * S256 is required, userinfo is a signed JWT (or signed-then-encrypted to the client's key),
  * the `claims` request parameter, `acr_values`, `claims_locales` (names come back as
- * `name#<locale>`), RFC 9207 `iss` in authorization responses.
+ * `name#<locale>`), RFC 9207 `iss` in authorization responses. It serves eSignet's paths
+ * (`/authorize`, `/oauth/token`, `/oidc/userinfo`, `/.well-known/jwks.json`) and its client
+ * management API (`POST /client-mgmt/oidc-client`, `PUT /client-mgmt/oidc-client/{id}`, without
+ * authentication). Linked authorization and wallet binding are not served.
  *
  * Login is non-interactive: the person is picked by `login_hint` (persona id, national id,
  * email or phone) or is the first persona. That is for tests and demos only — never expose it.
@@ -23,6 +26,7 @@ import type {
   ResponseType,
 } from 'oidc-provider';
 import { z } from 'zod';
+import { type EsignetClient, handleClientManagement } from './client-management.js';
 import { memoryAdapterFactory } from './memory-adapter.js';
 import { defaultPersonas, type Persona, personaClaims, personaSchema } from './personas.js';
 
@@ -178,6 +182,29 @@ export async function createDevIdp(input: DevIdpOptions = {}): Promise<DevIdp> {
   const claimsLocalesByGrant = new Map<string, string[]>();
   const cookieKeys = [randomBytes(32).toString('base64url')];
   const adapter = memoryAdapterFactory();
+  /** Clients registered through eSignet's client management API. */
+  const managedClients = new Map<string, EsignetClient>();
+
+  async function saveManagedClient(client: EsignetClient): Promise<void> {
+    const index = clients.findIndex((candidate) => candidate.clientId === client.clientId);
+    if (index >= 0) clients.splice(index, 1);
+    if (client.status === 'active') {
+      const encryptable = client.publicKey.use === undefined || client.publicKey.use === 'enc';
+      clients.push(
+        parse(
+          devIdpClientSchema,
+          {
+            clientId: client.clientId,
+            redirectUris: client.redirectUris,
+            jwks: { keys: [client.publicKey] },
+            userinfo: encryptable ? 'jwe' : 'jws',
+          },
+          '[identity/dev-idp] client',
+        ),
+      );
+    }
+    install();
+  }
 
   function findPersona(hint: string): Persona | undefined {
     return personas.find(
@@ -194,6 +221,15 @@ export async function createDevIdp(input: DevIdpOptions = {}): Promise<DevIdp> {
   let handler: (request: IncomingMessage, response: ServerResponse) => void;
 
   const server: Server = createServer((request, response) => {
+    if (request.url?.startsWith('/client-mgmt/')) {
+      handleClientManagement(request, response, managedClients, saveManagedClient).catch(() => {
+        if (!response.headersSent) {
+          response.statusCode = 500;
+          response.end();
+        }
+      });
+      return;
+    }
     if (request.url?.startsWith('/interaction/')) {
       interact(request, response).catch((error: unknown) => {
         if (!response.headersSent) {
@@ -280,6 +316,13 @@ export async function createDevIdp(input: DevIdpOptions = {}): Promise<DevIdp> {
         ClientCredentials: options.idTokenTtlSeconds,
       },
       interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+      // eSignet's endpoint paths (discovery at /.well-known/openid-configuration as usual).
+      routes: {
+        authorization: '/authorize',
+        token: '/oauth/token',
+        userinfo: '/oidc/userinfo',
+        jwks: '/.well-known/jwks.json',
+      },
       findAccount: (_ctx: KoaContextWithOIDC, sub: string, token?: unknown) => {
         const persona = personas.find((candidate) => candidate.id === sub);
         if (persona === undefined) return undefined;
