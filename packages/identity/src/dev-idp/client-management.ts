@@ -135,7 +135,7 @@ async function readBody(request: IncomingMessage): Promise<unknown> {
 
 function reply(response: ServerResponse, clientId: string | undefined, error?: ErrorCode): void {
   response.statusCode = 200;
-  response.setHeader('content-type', 'application/json');
+  response.setHeader('content-type', 'application/json; charset=utf-8');
   response.end(
     JSON.stringify({
       responseTime: new Date().toISOString(),
