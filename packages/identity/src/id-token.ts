@@ -57,7 +57,7 @@ export interface IdTokenVerifier {
    *
    * @throws IdentityError `TOKEN_MALFORMED`, `TOKEN_TOO_LARGE`, `TOKEN_ALGORITHM_NOT_ALLOWED`,
    *   `TOKEN_SIGNATURE_INVALID`, `TOKEN_EXPIRED`, `TOKEN_NOT_YET_VALID`, `TOKEN_ISSUED_IN_FUTURE`,
-   *   `TOKEN_ISSUER_MISMATCH`, `TOKEN_AUDIENCE_MISMATCH`, `TOKEN_AZP_MISMATCH`,
+   *   `TOKEN_ISSUER_MISMATCH`, `TOKEN_AUDIENCE_MISMATCH`, `TOKEN_AZP_MISMATCH`, `TOKEN_TYPE_INVALID`,
    *   `TOKEN_CLAIM_MISSING`, `OIDC_NONCE_MISSING`, `OIDC_NONCE_MISMATCH`, `OIDC_NONCE_REPLAYED`,
    *   `OIDC_AT_HASH_MISMATCH`, `JWKS_KEY_NOT_FOUND`, `JWKS_UNAVAILABLE`.
    * Not idempotent when a replay cache is configured (a nonce is accepted once). No audit.
@@ -126,6 +126,13 @@ export function createIdTokenVerifier(options: IdTokenVerifierOptions): IdTokenV
   return {
     async verify(token, expectations = {}) {
       const { payload, header } = await verifyJwt(token, check);
+      // Token confusion: an RFC 9068 access token (same issuer and keys) is not an ID token.
+      if (typeof header.typ === 'string' && /^(application\/)?at\+jwt$/i.test(header.typ)) {
+        throw fail(
+          'TOKEN_TYPE_INVALID',
+          '[identity/id-token] an access token was presented as an ID token',
+        );
+      }
       const claims = payload as IdTokenClaims;
       if (typeof claims.sub !== 'string' || claims.sub.length === 0) {
         throw fail(

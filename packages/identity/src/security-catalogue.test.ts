@@ -310,6 +310,10 @@ describe('security catalogue — tokens', () => {
     );
   });
 
+  it('23b. an access token presented as an ID token (typ at+jwt)', async () => {
+    await rejects(verifier().verify(await sign(claims(), { typ: 'at+jwt' })), 'TOKEN_TYPE_INVALID');
+  });
+
   it('24. access token without the required scope', async () => {
     const tokens = createTokenVerifier({
       issuer,
