@@ -51,6 +51,14 @@ export {
 } from './jwks.js';
 export { asymmetricSigningAlgorithms, defaultMaxTokenBytes, type SigningAlgorithm } from './jwt.js';
 export {
+  createOpenId4VpVerifier,
+  type OpenId4VpVerifier,
+  type OpenId4VpVerifierOptions,
+  type PresentationRequest,
+  type PresentationSession,
+  presentationRequestSchema,
+} from './openid4vp.js';
+export {
   type ClaimsRequest,
   claimsRequestSchema,
   createRelyingParty,
