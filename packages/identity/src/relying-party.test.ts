@@ -93,6 +93,15 @@ describe('relying party against the dev IdP over loopback HTTP', () => {
     expect(subject.assurance.level).toBe('high');
     expect(subject.evidence.claimSources).toEqual(['id_token', 'userinfo_jws']);
 
+    const issuerAudience = rp('rp-jws', { clientAssertionAudience: 'issuer' });
+    const viaIssuer = await issuerAudience.startSignIn({ loginHint: 'dara' });
+    await expect(
+      issuerAudience.completeSignIn(
+        viaIssuer.session,
+        await followAuthorization(viaIssuer.url, { redirectUri }),
+      ),
+    ).resolves.toMatchObject({ subject: 'dara' });
+
     const strict = rp('rp-json');
     const second = await strict.startSignIn({ scope: 'openid email' });
     await expect(
@@ -216,5 +225,33 @@ describe('relying party against the dev IdP over loopback HTTP', () => {
         signingKey: keys.signingKey,
       }),
     ).toThrow(/https/);
+  });
+
+  it("sends the private_key_jwt assertion with eSignet's audience (the token endpoint) and a fresh jti", async () => {
+    const assertions: Array<Record<string, unknown>> = [];
+    const spy: typeof fetch = async (input, init) => {
+      if (init?.body instanceof URLSearchParams && init.body.has('client_assertion')) {
+        const [, payload] = (init.body.get('client_assertion') as string).split('.');
+        assertions.push(
+          JSON.parse(Buffer.from(payload as string, 'base64url').toString()) as Record<
+            string,
+            unknown
+          >,
+        );
+      }
+      return fetch(input, init);
+    };
+    const party = rp('rp-jws', { fetch: spy });
+    for (let round = 0; round < 2; round += 1) {
+      const { url, session } = await party.startSignIn({ loginHint: 'amina' });
+      await party.completeSignIn(session, await followAuthorization(url, { redirectUri }));
+    }
+    expect(assertions).toHaveLength(2);
+    expect(assertions[0]).toMatchObject({
+      iss: 'rp-jws',
+      sub: 'rp-jws',
+      aud: `${idp.issuer}/oauth/token`,
+    });
+    expect(assertions[0]?.jti).not.toBe(assertions[1]?.jti);
   });
 });

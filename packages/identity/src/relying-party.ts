@@ -100,6 +100,11 @@ export const relyingPartyOptionsSchema = z.strictObject({
   signingAlgorithm: z.enum(['RS256', 'PS256', 'ES256', 'EdDSA']).optional(),
   /** Private JWK that userinfo JWEs are encrypted to (eSignet encrypts userinfo). */
   decryptionKey: privateJwkSchema.optional(),
+  /**
+   * The `aud` of the `private_key_jwt` assertion: the token endpoint URL (eSignet, the default)
+   * or the issuer identifier (RFC 7523bis, what oauth4webapi sends).
+   */
+  clientAssertionAudience: z.enum(['token_endpoint', 'issuer']).default('token_endpoint'),
   /** Accepted ID token and userinfo JWS algorithms. Default RS256, PS256, ES256, EdDSA. */
   algorithms: z.array(z.string()).optional(),
   /** Accepted JWE key-management algorithms. Default RSA-OAEP-256, RSA-OAEP, ECDH-ES, ECDH-ES+A256KW. */
@@ -498,8 +503,12 @@ export function createRelyingParty(input: RelyingPartyOptions): RelyingParty {
       {
         // oauth4webapi labels Ed25519 assertions with the fully-specified `Ed25519` (RFC 9864);
         // eSignet and oidc-provider 8 know only `EdDSA`. Same signature, older label.
-        [oauth.modifyAssertion]: (header) => {
+        // eSignet expects the token endpoint URL as the assertion's audience; oauth4webapi
+        // uses the issuer identifier (RFC 7523bis). Configurable, token endpoint by default.
+        [oauth.modifyAssertion]: (header, payload) => {
           if (header.alg === 'Ed25519' && signingAlgorithm === 'EdDSA') header.alg = 'EdDSA';
+          if (options.clientAssertionAudience === 'token_endpoint')
+            payload.aud = as.token_endpoint as string;
         },
       },
     );
