@@ -1,25 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { type Clock, ConfigurationError } from '@govblocks/core';
-import type { JWTPayload } from 'jose';
 import { fail } from './errors.js';
-import type { KeySource } from './jwks.js';
 import { checkAlgorithms, jwtDefaults, verifyJwt } from './jwt.js';
-import type { NonceReplayCache } from './replay-cache.js';
-
-/** The claims of a verified ID token. */
-export interface IdTokenClaims extends JWTPayload {
-  iss: string;
-  sub: string;
-  aud: string | string[];
-  exp: number;
-  iat: number;
-  nonce?: string;
-  acr?: string;
-  amr?: string[];
-  azp?: string;
-  auth_time?: number;
-  at_hash?: string;
-}
+import type { IdTokenClaims, IdTokenVerifier, KeySource, NonceReplayCache } from './ports.js';
 
 export interface IdTokenVerifierOptions {
   /** The issuer identifier exactly as in discovery. */
@@ -37,32 +20,6 @@ export interface IdTokenVerifierOptions {
   /** Remembers nonces of accepted ID tokens so that a token cannot be replayed into another session. */
   replayCache?: NonceReplayCache;
   clock?: Clock;
-}
-
-export interface IdTokenExpectations {
-  /** The nonce sent in the authorization request. When given, the token must carry it. */
-  nonce?: string | undefined;
-  /** The access token issued with the ID token; checked against `at_hash` when that is present. */
-  accessToken?: string | undefined;
-  /** When true, `at_hash` must be present (set it when an access token is issued with the ID token at the authorization endpoint). */
-  requireAtHash?: boolean | undefined;
-  /** Maximum authentication age (seconds); requires `auth_time`. */
-  maxAgeSeconds?: number | undefined;
-}
-
-/** Verifies OpenID Connect ID tokens for one client of one issuer. */
-export interface IdTokenVerifier {
-  /**
-   * Verifies `token` and returns its claims.
-   *
-   * @throws IdentityError `TOKEN_MALFORMED`, `TOKEN_TOO_LARGE`, `TOKEN_ALGORITHM_NOT_ALLOWED`,
-   *   `TOKEN_SIGNATURE_INVALID`, `TOKEN_EXPIRED`, `TOKEN_NOT_YET_VALID`, `TOKEN_ISSUED_IN_FUTURE`,
-   *   `TOKEN_ISSUER_MISMATCH`, `TOKEN_AUDIENCE_MISMATCH`, `TOKEN_AZP_MISMATCH`, `TOKEN_TYPE_INVALID`,
-   *   `TOKEN_CLAIM_MISSING`, `OIDC_NONCE_MISSING`, `OIDC_NONCE_MISMATCH`, `OIDC_NONCE_REPLAYED`,
-   *   `OIDC_AT_HASH_MISMATCH`, `JWKS_KEY_NOT_FOUND`, `JWKS_UNAVAILABLE`.
-   * Not idempotent when a replay cache is configured (a nonce is accepted once). No audit.
-   */
-  verify(token: string, expectations?: IdTokenExpectations): Promise<IdTokenClaims>;
 }
 
 const hashOf: Record<string, string> = {

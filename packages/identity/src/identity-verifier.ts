@@ -1,5 +1,6 @@
 import { type AuditSink, parse } from '@govblocks/core';
 import { z } from 'zod';
+import type { AttributeMatchResult, IdentityVerifier } from './ports.js';
 
 /** A yes/no attribute check: "is the person with this id born on 1990-04-12 and named Amina Diallo?" */
 export const attributeMatchRequestSchema = z.strictObject({
@@ -13,30 +14,6 @@ export const attributeMatchRequestSchema = z.strictObject({
     }),
 });
 export type AttributeMatchRequest = z.infer<typeof attributeMatchRequestSchema>;
-
-/** The answer: one overall yes/no, and a yes/no per attribute. Never the stored values. */
-export interface AttributeMatchResult {
-  match: boolean;
-  attributes: Record<string, boolean>;
-}
-
-/**
- * GovStack's yes/no identity verification: does this person match these attributes? The answer
- * reveals nothing but booleans.
- */
-export interface IdentityVerifier {
-  readonly specificationVersion: 'identity-verifier/v1';
-  /**
-   * Compares claimed attributes with what the verifier knows about `individualId`.
-   *
-   * @returns `match: true` only when every attribute matches; an unknown person is
-   *   `match: false` with every attribute `false` (no "unknown" signal, to avoid enumeration).
-   * @throws `VALIDATION_FAILED` for a malformed request. Idempotent. Audits
-   *   `identity.attributes.checked` (outcome, attribute count; never values) when an audit sink
-   *   is configured.
-   */
-  verify(request: AttributeMatchRequest): Promise<AttributeMatchResult>;
-}
 
 function normaliseText(value: string): string {
   return value.normalize('NFKC').trim().replace(/\s+/g, ' ').toLocaleLowerCase('und');

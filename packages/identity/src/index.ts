@@ -14,7 +14,10 @@ export {
   requireAssurance,
   weakerLevel,
 } from './assurance.js';
-export { type ClientKeys, generateClientKeys } from './client-keys.js';
+export {
+  type ClientKeys,
+  generateClientKeys,
+} from './client-keys.js';
 export {
   fail,
   IdentityError,
@@ -24,45 +27,55 @@ export {
 } from './errors.js';
 export {
   createIdTokenVerifier,
-  type IdTokenClaims,
-  type IdTokenExpectations,
-  type IdTokenVerifier,
   type IdTokenVerifierOptions,
   tokenHash,
 } from './id-token.js';
 export {
   type AttributeMatchRequest,
-  type AttributeMatchResult,
   attributeMatchRequestSchema,
   createClaimsIdentityVerifier,
   createDeterministicIdentityVerifier,
-  type IdentityVerifier,
   matchClaims,
 } from './identity-verifier.js';
 export {
   createLocalJwks,
   createRemoteJwks,
-  type KeySelector,
-  type KeySource,
   type RemoteJwks,
   type RemoteJwksOptions,
   toJoseKeyResolver,
-  type VerificationKey,
 } from './jwks.js';
-export { asymmetricSigningAlgorithms, defaultMaxTokenBytes, type SigningAlgorithm } from './jwt.js';
+export {
+  asymmetricSigningAlgorithms,
+  defaultMaxTokenBytes,
+  type SigningAlgorithm,
+} from './jwt.js';
 export {
   createOpenId4VpVerifier,
-  type OpenId4VpVerifier,
   type OpenId4VpVerifierOptions,
   type PresentationRequest,
-  type PresentationSession,
   presentationRequestSchema,
 } from './openid4vp.js';
+export type {
+  AttributeMatchResult,
+  IdentityVerifier,
+  IdTokenClaims,
+  IdTokenExpectations,
+  IdTokenVerifier,
+  KeySelector,
+  KeySource,
+  NonceReplayCache,
+  OpenId4VpVerifier,
+  PresentationSession,
+  RelyingParty,
+  SdJwtVcVerifier,
+  TokenVerifier,
+  VerificationKey,
+  VerifiedAccessToken,
+} from './ports.js';
 export {
   type ClaimsRequest,
   claimsRequestSchema,
   createRelyingParty,
-  type RelyingParty,
   type RelyingPartyOptions,
   relyingPartyOptionsSchema,
   type SignInRequest,
@@ -70,18 +83,15 @@ export {
   signInRequestSchema,
   signInSessionSchema,
 } from './relying-party.js';
-export { memoryReplayCache, type NonceReplayCache } from './replay-cache.js';
+export { memoryReplayCache } from './replay-cache.js';
 export {
   createSdJwtVcVerifier,
-  type SdJwtVcVerifier,
   type SdJwtVcVerifierOptions,
   type TrustedCredentialIssuer,
 } from './sd-jwt.js';
 export {
   createTokenVerifier,
-  type TokenVerifier,
   type TokenVerifierOptions,
-  type VerifiedAccessToken,
 } from './token-verifier.js';
 export {
   type Evidence,

@@ -1,30 +1,7 @@
 import { type Clock, systemClock } from '@govblocks/core';
-import { type CryptoKey, importJWK, type JWK, type KeyObject } from 'jose';
+import { importJWK, type JWK } from 'jose';
 import { fail, isIdentityError } from './errors.js';
-
-/** The parts of a JOSE header a key is chosen by. */
-export interface KeySelector {
-  alg: string;
-  kid?: string | undefined;
-}
-
-/** A key usable by `jose` for verification or decryption. */
-export type VerificationKey = CryptoKey | KeyObject | Uint8Array;
-
-/**
- * Where verifiers get an issuer's public keys. {@link createRemoteJwks} fetches and caches a
- * `jwks_uri`; {@link createLocalJwks} wraps a fixed key set (tests, pinned keys).
- */
-export interface KeySource {
-  /**
-   * Returns the one key for `selector`.
-   *
-   * @throws IdentityError `JWKS_KEY_NOT_FOUND` when no key matches (for a remote set: after one
-   *   refetch, unless a refetch happened within the cool-down), `JWKS_UNAVAILABLE` when the set
-   *   cannot be fetched and no cached key matches.
-   */
-  getKey(selector: KeySelector): Promise<VerificationKey>;
-}
+import type { KeySelector, KeySource, VerificationKey } from './ports.js';
 
 export interface RemoteJwksOptions {
   /** The issuer's `jwks_uri`. */

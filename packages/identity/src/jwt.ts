@@ -1,7 +1,7 @@
 import { type Clock, ConfigurationError, systemClock } from '@govblocks/core';
 import { errors, type JWTHeaderParameters, type JWTPayload, jwtVerify } from 'jose';
 import { fail, isIdentityError } from './errors.js';
-import type { KeySource } from './jwks.js';
+import type { KeySource } from './ports.js';
 
 /**
  * Asymmetric JWS algorithms the SDK accepts. `none` and the HMAC family are never accepted for

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { type Clock, ConfigurationError, parse, systemClock } from '@govblocks/core';
 import { z } from 'zod';
-import { type AssuranceLevel, assuranceLevelSchema } from './assurance.js';
+import { assuranceLevelSchema } from './assurance.js';
 import { fail } from './errors.js';
+import type { OpenId4VpVerifier } from './ports.js';
 import { createSdJwtVcVerifier, type SdJwtVcVerifierOptions } from './sd-jwt.js';
-import type { VerifiedSubject } from './verified-subject.js';
 
 /** What a verifier asks a wallet for: one SD-JWT VC of the given types, with these claims disclosed. */
 export const presentationRequestSchema = z.strictObject({
@@ -15,17 +15,6 @@ export const presentationRequestSchema = z.strictObject({
   requiredAssurance: assuranceLevelSchema.optional(),
 });
 export type PresentationRequest = z.input<typeof presentationRequestSchema>;
-
-/** What the verifier keeps between sending the request and receiving the response (server-side). */
-export interface PresentationSession {
-  state: string;
-  nonce: string;
-  claims: string[];
-  credentialTypes: string[];
-  requiredAssurance?: AssuranceLevel;
-  /** Epoch ms. */
-  createdAt: number;
-}
 
 export interface OpenId4VpVerifierOptions {
   /**
@@ -40,33 +29,6 @@ export interface OpenId4VpVerifierOptions {
   /** How long a request stays answerable (seconds). Default 300. */
   sessionTtlSeconds?: number;
   clock?: Clock;
-}
-
-/**
- * A minimal OpenID4VP 1.0 verifier for SD-JWT VCs: unsigned requests passed by value, a DCQL
- * query for one credential, `response_mode=direct_post`. Signed request objects (JAR),
- * `direct_post.jwt` and other credential formats are not supported.
- */
-export interface OpenId4VpVerifier {
-  /**
-   * Builds an `openid4vp://` authorization request and the session to keep.
-   *
-   * @throws `VALIDATION_FAILED`. No state change, no audit.
-   */
-  createRequest(request: PresentationRequest): { url: URL; session: PresentationSession };
-  /**
-   * Verifies the wallet's `direct_post` body (`vp_token`, `state`, or `error`).
-   *
-   * @returns the {@link VerifiedSubject} of the presented credential.
-   * @throws `OIDC_SESSION_INVALID` (expired), `OIDC_STATE_MISMATCH`, `OIDC_AUTHORIZATION_ERROR`
-   *   (the wallet answered an error), `SD_JWT_INVALID` (no or several presentations, wrong type),
-   *   `TOKEN_CLAIM_MISSING` (a requested claim was not disclosed), and every code of
-   *   {@link SdJwtVcVerifier.verify}. No audit.
-   */
-  verifyResponse(
-    session: PresentationSession,
-    body: URLSearchParams | Record<string, string>,
-  ): Promise<VerifiedSubject>;
 }
 
 const credentialId = 'credential';

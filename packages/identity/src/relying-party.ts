@@ -19,10 +19,11 @@ import {
   requireAssurance,
 } from './assurance.js';
 import { fail, isIdentityError } from './errors.js';
-import { createIdTokenVerifier, type IdTokenClaims } from './id-token.js';
-import { createRemoteJwks, type KeySource } from './jwks.js';
+import { createIdTokenVerifier } from './id-token.js';
+import { createRemoteJwks } from './jwks.js';
 import { checkAlgorithms, jwtDefaults, verifyJwt } from './jwt.js';
-import { memoryReplayCache, type NonceReplayCache } from './replay-cache.js';
+import type { IdTokenClaims, KeySource, NonceReplayCache, RelyingParty } from './ports.js';
+import { memoryReplayCache } from './replay-cache.js';
 import type { VerifiedSubject } from './verified-subject.js';
 
 const claimRequestSchema = z.union([
@@ -139,37 +140,6 @@ export type RelyingPartyOptions = z.input<typeof relyingPartyOptionsSchema> & {
   /** Remembers used nonces and states. Default: an in-process cache (use a shared one across instances). */
   replayCache?: NonceReplayCache;
 };
-
-/** A relying party of one OpenID provider (eSignet profile). */
-export interface RelyingParty {
-  /**
-   * Builds the authorization URL to redirect the browser to, and the session to keep.
-   *
-   * @throws `VALIDATION_FAILED` for a bad request, `OIDC_DISCOVERY_FAILED` when the provider's
-   *   metadata cannot be fetched or does not meet the profile. No state change, no audit.
-   */
-  startSignIn(request?: SignInRequest): Promise<{ url: URL; session: SignInSession }>;
-  /**
-   * Handles the callback: checks state (CSRF) and the RFC 9207 `iss`, exchanges the code with
-   * PKCE and `private_key_jwt`, verifies the ID token, fetches and verifies (decrypts) userinfo,
-   * normalises assurance and fails closed when it is below the session's required level.
-   *
-   * @returns the {@link VerifiedSubject}.
-   * @throws `OIDC_SESSION_INVALID` (malformed, expired or reused session), `OIDC_STATE_MISMATCH`,
-   *   `OIDC_ISSUER_MISMATCH`, `OIDC_AUTHORIZATION_ERROR`, `OIDC_TOKEN_REQUEST_REJECTED`,
-   *   `OIDC_RESPONSE_INVALID`, every ID token code of {@link IdTokenVerifier.verify},
-   *   `USERINFO_UNSIGNED`, `USERINFO_DECRYPTION_FAILED`, `USERINFO_SUBJECT_MISMATCH`,
-   *   `ASSURANCE_INSUFFICIENT`.
-   * Not idempotent: a session completes once. Audits `identity.sign-in.verified` (success) or
-   * `identity.sign-in.rejected` (with the error code) when an audit sink is configured.
-   */
-  completeSignIn(
-    session: SignInSession,
-    callback: URL | string | URLSearchParams,
-  ): Promise<VerifiedSubject>;
-  /** The provider's discovered metadata. */
-  metadata(): Promise<oauth.AuthorizationServer>;
-}
 
 const protocolClaims = new Set([
   'iss',

@@ -1,19 +1,5 @@
 import { type Clock, systemClock } from '@govblocks/core';
-
-/**
- * Remembers one-time values (ID token nonces, KB-JWT nonces) until they expire, so that a value
- * accepted once is refused the second time. Share one cache between all instances of an
- * application (a memory cache protects one process only).
- */
-export interface NonceReplayCache {
-  /**
-   * Records `value` until `expiresAtMs` (epoch ms).
-   *
-   * @returns `true` when the value was not seen before (and is now remembered), `false` when it
-   *   is a replay. Not idempotent by design. No audit.
-   */
-  remember(value: string, expiresAtMs: number): Promise<boolean>;
-}
+import type { NonceReplayCache } from './ports.js';
 
 /**
  * An in-process {@link NonceReplayCache}, bounded in size (oldest entries are evicted first).

@@ -4,10 +4,9 @@ import { createHashMapping, decodeJwt, decodeSdJwt, unpack } from '@sd-jwt/decod
 import { calculateJwkThumbprintUri, importJWK, type JWK, jwtVerify } from 'jose';
 import { type AssuranceLevel, assuranceRank, requireAssurance } from './assurance.js';
 import { fail, isIdentityError } from './errors.js';
-import { createRemoteJwks, type KeySource } from './jwks.js';
+import { createRemoteJwks } from './jwks.js';
 import { checkAlgorithms, jwtDefaults, verifyJwt } from './jwt.js';
-import type { NonceReplayCache } from './replay-cache.js';
-import type { VerifiedSubject } from './verified-subject.js';
+import type { KeySource, NonceReplayCache, SdJwtVcVerifier } from './ports.js';
 
 /** An issuer whose SD-JWT VCs this verifier accepts. */
 export interface TrustedCredentialIssuer {
@@ -37,31 +36,6 @@ export interface SdJwtVcVerifierOptions {
   replayCache?: NonceReplayCache;
   clock?: Clock;
   fetch?: typeof fetch;
-}
-
-/** Verifies SD-JWT VC presentations (the format eIDAS 2.0 wallets present). */
-export interface SdJwtVcVerifier {
-  /**
-   * Verifies a presentation `<issuer-jwt>~<disclosure>~…~<kb-jwt>`: the issuer's signature
-   * (trusted issuer, key from its JWKS, algorithm allow-list, time claims), every disclosure
-   * hashed and matched to a digest in the credential (unreferenced or duplicate disclosures are
-   * refused), the key-binding JWT (holder's `cnf` key, `aud`, `nonce`, `sd_hash`, age).
-   *
-   * @returns a {@link VerifiedSubject} with the disclosed claims; `subject` is `sub` or, without
-   *   one, the holder key's JWK thumbprint URI.
-   * @throws `SD_JWT_INVALID`, `SD_JWT_DISCLOSURE_INVALID`, `SD_JWT_KEY_BINDING_MISSING`,
-   *   `SD_JWT_KEY_BINDING_INVALID`, `SD_JWT_KEY_BINDING_AUDIENCE_MISMATCH`,
-   *   `SD_JWT_KEY_BINDING_NONCE_MISMATCH`, `ASSURANCE_INSUFFICIENT`, `TOKEN_*` for the issuer
-   *   JWT, `JWKS_*`. Not idempotent with a replay cache (a nonce is accepted once). No audit.
-   */
-  verify(
-    presentation: string,
-    expectations: {
-      nonce: string;
-      requiredAssurance?: AssuranceLevel;
-      requiredClaims?: readonly string[];
-    },
-  ): Promise<VerifiedSubject>;
 }
 
 const hashNames: Record<string, string> = {

@@ -13,9 +13,10 @@ import { createDevIdp, type DevIdp, followAuthorization } from './dev-idp/index.
 import { type IdentityErrorCode, isIdentityError } from './errors.js';
 import { createIdTokenVerifier, tokenHash } from './id-token.js';
 import { createLocalJwks, createRemoteJwks } from './jwks.js';
-import { createRelyingParty, type RelyingParty } from './relying-party.js';
+import type { RelyingParty, SdJwtVcVerifier } from './ports.js';
+import { createRelyingParty } from './relying-party.js';
 import { memoryReplayCache } from './replay-cache.js';
-import { createSdJwtVcVerifier, type SdJwtVcVerifier } from './sd-jwt.js';
+import { createSdJwtVcVerifier } from './sd-jwt.js';
 import { createTokenVerifier } from './token-verifier.js';
 
 async function rejects(promise: Promise<unknown>, code: IdentityErrorCode): Promise<void> {

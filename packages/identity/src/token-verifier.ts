@@ -1,54 +1,8 @@
 import { type Clock, ConfigurationError } from '@govblocks/core';
-import type { JWTPayload } from 'jose';
 import { fail } from './errors.js';
-import { createRemoteJwks, type KeySource } from './jwks.js';
+import { createRemoteJwks } from './jwks.js';
 import { checkAlgorithms, jwtDefaults, verifyJwt } from './jwt.js';
-
-/** What a verified access token says. */
-export interface VerifiedAccessToken {
-  /** `sub`: the person, or the client itself for client-credentials tokens. */
-  subject: string;
-  /** `client_id`: the client the token was issued to. */
-  clientId: string;
-  /** Granted scopes (`scope`, split on spaces). */
-  scopes: string[];
-  issuer: string;
-  /** Epoch seconds. */
-  expiresAt: number;
-  /** All claims, for authorisation decisions beyond scope (`acr`, `auth_time`, roles…). */
-  claims: JWTPayload;
-}
-
-/**
- * Verifies JWT access tokens (RFC 9068) presented to a resource server — the port that core's
- * HTTP kit calls to protect every block's HTTP binding.
- */
-export interface TokenVerifier {
-  /**
-   * Verifies a JWT access token: `typ` `at+jwt`, signature (algorithm allow-list, key by `kid`
-   * from the issuer's JWKS), `iss`, `aud` (this resource server), `exp`/`nbf`/`iat` with skew,
-   * presence of `sub`, `client_id`, `jti`, and that every `requiredScopes` entry was granted.
-   *
-   * @returns the {@link VerifiedAccessToken}.
-   * @throws IdentityError `TOKEN_*` codes (`TOKEN_TYPE_INVALID` for an ID token presented as an
-   *   access token, `TOKEN_SCOPE_INSUFFICIENT` with status 403), `JWKS_KEY_NOT_FOUND`,
-   *   `JWKS_UNAVAILABLE`. Idempotent, no side effects, no audit (the caller audits the request).
-   */
-  verify(
-    token: string,
-    options?: { requiredScopes?: readonly string[] },
-  ): Promise<VerifiedAccessToken>;
-  /**
-   * The same for an HTTP `Authorization` header value (`Bearer <token>`).
-   *
-   * @throws IdentityError `TOKEN_MALFORMED` when the header is absent or not a Bearer token, and
-   *   every code of {@link TokenVerifier.verify}.
-   */
-  verifyAuthorizationHeader(
-    header: string | null | undefined,
-    options?: { requiredScopes?: readonly string[] },
-  ): Promise<VerifiedAccessToken>;
-}
+import type { KeySource, TokenVerifier } from './ports.js';
 
 export interface TokenVerifierOptions {
   /** The authorization server's issuer identifier. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { IdentityVerifier } from '../identity-verifier.js';
+import type { IdentityVerifier } from '../ports.js';
 
 /** A person the implementation under test must know (seeded by the factory). */
 export interface IdentityRecord {

@@ -1,6 +1,6 @@
 import { type ManualClock, manualClock } from '@govblocks/core';
 import { describe, expect, it } from 'vitest';
-import type { NonceReplayCache } from '../replay-cache.js';
+import type { NonceReplayCache } from '../ports.js';
 
 /**
  * The behaviour every {@link NonceReplayCache} must have: a value is accepted once until it
