@@ -114,11 +114,14 @@ export function createLocalJwks(jwks: { keys: JWK[] }): KeySource {
   const keys = parseJwks(jwks);
   const picker = keyPicker('jwks');
   return {
-    async getKey(selector) {
-      const key = picker.pick(keys, selector);
-      if (key === undefined)
+    getKey(selector) {
+      try {
+        const key = picker.pick(keys, selector);
+        if (key !== undefined) return key;
         throw fail('JWKS_KEY_NOT_FOUND', '[identity/jwks] no key matches the token header');
-      return key;
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
   };
 }
@@ -207,7 +210,20 @@ export function createRemoteJwks(options: RemoteJwksOptions): RemoteJwks {
     return inFlight;
   }
 
-  async function getKey(selector: KeySelector): Promise<VerificationKey> {
+  /** The hot path: a fresh cache and a known key answer with the memoised key promise, no awaits. */
+  function getKey(selector: KeySelector): Promise<VerificationKey> {
+    if (keys !== undefined && clock.now().getTime() - fetchedAt <= cacheMaxAgeMs) {
+      try {
+        const found = picker.pick(keys, selector);
+        if (found !== undefined) return found;
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return getKeySlowly(selector);
+  }
+
+  async function getKeySlowly(selector: KeySelector): Promise<VerificationKey> {
     const now = clock.now().getTime();
     if (keys === undefined) {
       await reload();
