@@ -22,6 +22,9 @@ export const asymmetricSigningAlgorithms = [
 ] as const;
 export type SigningAlgorithm = (typeof asymmetricSigningAlgorithms)[number];
 
+/** Three base64url segments separated by dots (the signature may be empty: refused later by alg). */
+export const compactJws = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
 /** Default largest token accepted (bytes). eSignet tokens are a few KiB. */
 export const defaultMaxTokenBytes = 16 * 1024;
 
@@ -129,6 +132,9 @@ export async function verifyJwt(
     throw fail('TOKEN_MALFORMED', `${where} no token`);
   if (token.length > options.maxTokenBytes)
     throw fail('TOKEN_TOO_LARGE', `${where} the token is too large`);
+  // Strict compact serialization: base64url only. (Lenient decoders skip stray characters, so
+  // " abc" and "abc" would otherwise verify alike.)
+  if (!compactJws.test(token)) throw fail('TOKEN_MALFORMED', `${where} not a compact JWS`);
   const now = options.clock.now();
   let result: Awaited<ReturnType<typeof jwtVerify>>;
   try {

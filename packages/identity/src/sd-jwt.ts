@@ -5,7 +5,7 @@ import { calculateJwkThumbprintUri, importJWK, type JWK, jwtVerify } from 'jose'
 import { type AssuranceLevel, assuranceRank, requireAssurance } from './assurance.js';
 import { fail, isIdentityError } from './errors.js';
 import { createRemoteJwks } from './jwks.js';
-import { checkAlgorithms, jwtDefaults, verifyJwt } from './jwt.js';
+import { checkAlgorithms, compactJws, jwtDefaults, verifyJwt } from './jwt.js';
 import type { KeySource, NonceReplayCache, SdJwtVcVerifier } from './ports.js';
 
 /** An issuer whose SD-JWT VCs this verifier accepts. */
@@ -119,6 +119,11 @@ export function createSdJwtVcVerifier(options: SdJwtVcVerifierOptions): SdJwtVcV
         '[identity/sd-jwt] the credential has no holder key (cnf.jwk)',
       );
     }
+    if (!compactJws.test(kbJwt))
+      throw fail(
+        'SD_JWT_KEY_BINDING_INVALID',
+        '[identity/sd-jwt] the key-binding JWT is malformed',
+      );
     let payload: Record<string, unknown>;
     try {
       const result = await jwtVerify(kbJwt, async (header) => importJWK(jwk, header.alg), {

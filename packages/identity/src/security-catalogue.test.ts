@@ -294,6 +294,12 @@ describe('security catalogue — tokens', () => {
     await rejects(verifier().verify(''), 'TOKEN_MALFORMED');
   });
 
+  it('21b. stray characters that lenient base64 decoders would skip', async () => {
+    const [header, payload, signature] = (await sign(claims())).split('.');
+    await rejects(verifier().verify(`${header}.${payload}. ${signature}`), 'TOKEN_MALFORMED');
+    await rejects(verifier().verify(`${header}.${payload}.${signature}\n`), 'TOKEN_MALFORMED');
+  });
+
   it('22. sub missing', async () => {
     await rejects(verifier().verify(await sign(claims({ sub: undefined }))), 'TOKEN_CLAIM_MISSING');
   });
