@@ -89,6 +89,7 @@ export {
   type SdJwtVcVerifierOptions,
   type TrustedCredentialIssuer,
 } from './sd-jwt.js';
+export { sealSignInSession, unsealSignInSession } from './session-seal.js';
 export {
   createTokenVerifier,
   type TokenVerifierOptions,
