@@ -19,7 +19,6 @@ export {
   generateClientKeys,
 } from './client-keys.js';
 export {
-  fail,
   IdentityError,
   type IdentityErrorCode,
   identityErrorCodes,
