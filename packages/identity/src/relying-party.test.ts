@@ -147,6 +147,28 @@ describe('relying party against the dev IdP over loopback HTTP', () => {
     });
   });
 
+  it('an essential acr the person cannot meet ends in access_denied, not a loop', async () => {
+    const party = rp('rp-jwe');
+    const { url, session } = await party.startSignIn({
+      loginHint: 'lowpin',
+      claims: { id_token: { acr: { essential: true, values: ['mosip:idp:acr:biometrics'] } } },
+    });
+    const callback = await followAuthorization(url, { redirectUri });
+    expect(callback.searchParams.get('error')).toBe('access_denied');
+    await expect(party.completeSignIn(session, callback)).rejects.toMatchObject({
+      code: 'OIDC_AUTHORIZATION_ERROR',
+    });
+    const met = await party.startSignIn({
+      loginHint: 'dara',
+      claims: { id_token: { acr: { essential: true, values: ['mosip:idp:acr:biometrics'] } } },
+    });
+    await expect(
+      party.completeSignIn(met.session, await followAuthorization(met.url, { redirectUri })),
+    ).resolves.toMatchObject({
+      assurance: { level: 'high', acr: 'mosip:idp:acr:biometrics' },
+    });
+  });
+
   it('fails closed when the authentication is weaker than required', async () => {
     const party = rp('rp-jwe');
     const { url, session } = await party.startSignIn({

@@ -105,6 +105,23 @@ export interface DevIdp {
   close(): Promise<void>;
 }
 
+/** The acr values an essential `acr` claim request demands, if any. */
+function essentialAcrValues(claims: unknown): string[] | undefined {
+  if (typeof claims !== 'string') return undefined;
+  try {
+    const acr = (
+      JSON.parse(claims) as {
+        id_token?: { acr?: { essential?: boolean; value?: string; values?: string[] } };
+      }
+    ).id_token?.acr;
+    if (acr?.essential !== true) return undefined;
+    if (Array.isArray(acr.values)) return acr.values;
+    return typeof acr.value === 'string' ? [acr.value] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 let keyGeneration = 0;
 
 async function generateSigningKeys(): Promise<JWK[]> {
@@ -377,6 +394,21 @@ export async function createDevIdp(input: DevIdpOptions = {}): Promise<DevIdp> {
           request,
           response,
           { error: 'access_denied', error_description: 'no persona matches the login_hint' },
+          { mergeWithLastSubmission: false },
+        );
+        return;
+      }
+      // An essential acr (claims parameter) the persona cannot meet is refused, as eSignet does;
+      // re-authenticating with the same method would loop.
+      const essential = essentialAcrValues(params.claims);
+      if (essential !== undefined && !essential.includes(persona.acr)) {
+        await current.interactionFinished(
+          request,
+          response,
+          {
+            error: 'access_denied',
+            error_description: 'the persona cannot meet the essential acr',
+          },
           { mergeWithLastSubmission: false },
         );
         return;
