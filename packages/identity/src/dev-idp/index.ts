@@ -445,6 +445,10 @@ export async function createDevIdp(input: DevIdpOptions = {}): Promise<DevIdp> {
         ? params.claims_locales.split(' ').filter(Boolean)
         : [];
     claimsLocalesByGrant.set(grantId, requestedLocales);
+    // Bounded: a long-running dev IdP must not grow forever (grants outlive no session anyway).
+    if (claimsLocalesByGrant.size > 10_000) {
+      claimsLocalesByGrant.delete(claimsLocalesByGrant.keys().next().value as string);
+    }
     await current.interactionFinished(
       request,
       response,
