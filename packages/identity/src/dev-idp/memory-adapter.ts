@@ -8,6 +8,18 @@ import type { Adapter, AdapterPayload } from 'oidc-provider';
 export function memoryAdapterFactory(): (name: string) => Adapter {
   const store = new Map<string, { payload: AdapterPayload; expiresAt: number }>();
   const grants = new Map<string, Set<string>>();
+  let writes = 0;
+  /** Sweeps expired entries now and then, so a long-running dev IdP does not grow forever. */
+  const sweep = () => {
+    writes += 1;
+    if (writes % 500 !== 0) return;
+    const now = Date.now();
+    for (const [storeKey, entry] of store) if (entry.expiresAt <= now) store.delete(storeKey);
+    for (const [grantId, keys] of grants) {
+      for (const storeKey of keys) if (!store.has(storeKey)) keys.delete(storeKey);
+      if (keys.size === 0) grants.delete(grantId);
+    }
+  };
   const live = (key: string) => {
     const entry = store.get(key);
     if (entry === undefined) return undefined;
@@ -28,6 +40,7 @@ export function memoryAdapterFactory(): (name: string) => Adapter {
     };
     return {
       async upsert(id, payload, expiresIn) {
+        sweep();
         store.set(key(id), {
           payload,
           expiresAt: Date.now() + (expiresIn > 0 ? expiresIn * 1000 : 3_600_000),
