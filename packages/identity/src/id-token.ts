@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { type Clock, ConfigurationError } from '@govblocks/core';
 import { fail } from './errors.js';
 import { checkAlgorithms, jwtDefaults, verifyJwt } from './jwt.js';
@@ -45,10 +45,13 @@ export function tokenHash(value: string, alg: string): string {
   return digest.subarray(0, digest.length / 2).toString('base64url');
 }
 
+/** Constant-time string comparison (length is not secret). */
 function sameString(left: string, right: string): boolean {
-  const a = Buffer.from(left);
-  const b = Buffer.from(right);
-  return a.length === b.length && timingSafeEqual(a, b);
+  if (left.length !== right.length) return false;
+  let difference = 0;
+  for (let index = 0; index < left.length; index += 1)
+    difference |= left.charCodeAt(index) ^ right.charCodeAt(index);
+  return difference === 0;
 }
 
 const requiredClaims = ['iss', 'sub', 'aud', 'exp', 'iat'] as const;

@@ -64,6 +64,41 @@ function normaliseTyp(typ: string): string {
   return lower.startsWith('application/') ? lower.slice('application/'.length) : lower;
 }
 
+/** Decodes the protected header of a syntactically valid compact JWS (alg required, kid optional). */
+function protectedHeaderOf(
+  token: string,
+  where: string,
+): { alg: string; kid?: string | undefined } {
+  const encoded = token.slice(0, token.indexOf('.'));
+  // Tokens of one issuer share a handful of headers: decode each once.
+  const cached = headerCache.get(encoded);
+  if (cached !== undefined) return cached;
+  const decoded = decodeHeader(encoded, where);
+  if (headerCache.size >= 256) headerCache.delete(headerCache.keys().next().value as string);
+  headerCache.set(encoded, decoded);
+  return decoded;
+}
+
+const headerCache = new Map<string, { alg: string; kid?: string | undefined }>();
+
+function decodeHeader(encoded: string, where: string): { alg: string; kid?: string | undefined } {
+  let header: unknown;
+  try {
+    header = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'));
+  } catch (error) {
+    throw fail('TOKEN_MALFORMED', `${where} the token header is not JSON`, error);
+  }
+  if (
+    typeof header !== 'object' ||
+    header === null ||
+    typeof (header as { alg?: unknown }).alg !== 'string'
+  ) {
+    throw fail('TOKEN_MALFORMED', `${where} the token header has no alg`);
+  }
+  const { alg, kid } = header as { alg: string; kid?: unknown };
+  return { alg, kid: typeof kid === 'string' ? kid : undefined };
+}
+
 /** Maps what `jose` throws to the package's typed errors. */
 export function mapJoseError(error: unknown, component: string): Error {
   if (isIdentityError(error)) return error;
@@ -136,22 +171,30 @@ export async function verifyJwt(
   // " abc" and "abc" would otherwise verify alike.)
   if (!compactJws.test(token)) throw fail('TOKEN_MALFORMED', `${where} not a compact JWS`);
   const now = options.clock.now();
+  // Resolve the key before calling jose: the allow-list is checked before any JWKS lookup (an
+  // `alg: none` token with a fresh kid must not trigger a refetch), and jose's key-function
+  // path costs measurably more than passing the key.
+  const header = protectedHeaderOf(token, where);
+  if (!options.algorithms.includes(header.alg)) {
+    throw fail('TOKEN_ALGORITHM_NOT_ALLOWED', `${where} the token's algorithm is not allowed`);
+  }
+  const key = await options.keys.getKey({ alg: header.alg, kid: header.kid });
   let result: Awaited<ReturnType<typeof jwtVerify>>;
   try {
-    result = await jwtVerify(
-      token,
-      (header) => options.keys.getKey({ alg: header.alg, kid: header.kid }),
-      {
-        algorithms: options.algorithms as string[],
-        issuer: options.issuer,
-        ...(options.audience === undefined ? {} : { audience: options.audience }),
-        clockTolerance: options.clockSkewSeconds,
-        currentDate: now,
-        requiredClaims: options.requiredClaims as string[],
-      },
-    );
+    result = await jwtVerify(token, key, {
+      algorithms: options.algorithms as string[],
+      issuer: options.issuer,
+      ...(options.audience === undefined ? {} : { audience: options.audience }),
+      clockTolerance: options.clockSkewSeconds,
+      currentDate: now,
+    });
   } catch (error) {
     throw mapJoseError(error, options.component);
+  }
+  for (const claim of options.requiredClaims) {
+    if (result.payload[claim] === undefined) {
+      throw fail('TOKEN_CLAIM_MISSING', `${where} the "${claim}" claim is missing`);
+    }
   }
   const { payload, protectedHeader } = result;
   if (options.typ !== undefined) {
