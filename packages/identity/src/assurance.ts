@@ -89,6 +89,10 @@ export function levelOfVectorOfTrust(vot: string): AssuranceLevel {
 /**
  * Normalises what a token says about assurance. Unknown `acr` values are `none` (fail closed):
  * never guess upward.
+ *
+ * @example
+ * normaliseAssurance({ acr: 'mosip:idp:acr:generated-code', amr: ['otp'] }); // { level: 'substantial', acr: …, amr: ['otp'] }
+ * normaliseAssurance({ acr: 'urn:example:gold' }, { 'urn:example:gold': 'high' }).level; // 'high'
  */
 export function normaliseAssurance(
   input: { acr?: unknown; amr?: unknown; vot?: unknown },
@@ -114,6 +118,9 @@ export function normaliseAssurance(
 
 /**
  * Fails closed: throws `ASSURANCE_INSUFFICIENT` when `actual` is below `required`.
+ *
+ * @example
+ * requireAssurance(subject.assurance, 'substantial'); // throws for a static-PIN sign-in
  */
 export function requireAssurance(actual: Assurance, required: AssuranceLevel | undefined): void {
   if (required === undefined) return;
