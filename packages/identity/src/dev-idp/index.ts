@@ -85,8 +85,8 @@ export const devIdpOptionsSchema = z.strictObject({
    * authorization code).
    */
   resourceServers: z.record(z.string(), z.strictObject({ scope: z.string() })).default({}),
-  /** ID token, access token and authorization code lifetimes (seconds). */
-  idTokenTtlSeconds: z.number().int().positive().default(600),
+  /** ID token and access token lifetime (seconds). Authorization codes live 60 s. */
+  tokenTtlSeconds: z.number().int().positive().default(600),
 });
 export type DevIdpOptions = z.input<typeof devIdpOptionsSchema>;
 
@@ -309,7 +309,7 @@ export async function createDevIdp(input: DevIdpOptions = {}): Promise<DevIdp> {
               scope: server.scope,
               audience: resource,
               accessTokenFormat: 'jwt',
-              accessTokenTTL: options.idTokenTtlSeconds,
+              accessTokenTTL: options.tokenTtlSeconds,
               jwt: { sign: { alg: 'RS256' } },
             };
           },
@@ -324,13 +324,13 @@ export async function createDevIdp(input: DevIdpOptions = {}): Promise<DevIdp> {
       },
       responseTypes: ['code'],
       ttl: {
-        AccessToken: options.idTokenTtlSeconds,
+        AccessToken: options.tokenTtlSeconds,
         AuthorizationCode: 60,
-        IdToken: options.idTokenTtlSeconds,
+        IdToken: options.tokenTtlSeconds,
         Interaction: 600,
         Session: 3_600,
         Grant: 3_600,
-        ClientCredentials: options.idTokenTtlSeconds,
+        ClientCredentials: options.tokenTtlSeconds,
       },
       interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
       // eSignet's endpoint paths (discovery at /.well-known/openid-configuration as usual).
