@@ -1,0 +1,11 @@
+export {
+  type ConsentConformanceOptions,
+  type ConsentConformanceSkip,
+  type ConsentHarness,
+  dataConsumer,
+  describeConsentConformance,
+  exampleAgreement,
+  examplePolicy,
+  operator,
+  personActor,
+} from './conformance.js';
