@@ -30,7 +30,11 @@ export const pageQuerySchema = z.strictObject({
   offset: z.coerce.number().int().min(0).max(1_000_000_000).default(0),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
-export type PageQuery = z.input<typeof pageQuerySchema>;
+/** Paging of a list call. */
+export interface PageQuery {
+  offset?: number;
+  limit?: number;
+}
 
 /** One page of a list, with the total count of matching items. */
 export interface Page<T> {
