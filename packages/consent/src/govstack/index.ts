@@ -1,3 +1,5 @@
+export { type GovstackFixture, govstackExampleFixtures } from './example-fixtures.js';
+export { queuedIds, type SeedResult, seedGovstackFixtures } from './fixtures.js';
 export type {
   components as GovstackConsentComponents,
   paths as GovstackConsentPaths,

@@ -34,6 +34,12 @@ export interface ConsentHttpAppOptions {
   /** Largest request body in bytes (default 1 MiB); larger answers 413. */
   bodyLimitBytes?: number;
   logger?: HttpLogger;
+  /**
+   * The actor of requests that carry no credential, when `auth.mode` is `'optional'`
+   * (e.g. `govblocks serve` in development mode, where GovStack's published tests send none).
+   * Without it such requests answer 401.
+   */
+  anonymousActor?: ActorContext;
   /** Health check of the storage behind the service. */
   healthCheck?: () => Promise<void>;
 }
@@ -117,7 +123,11 @@ export function consentHttpApp(
   ) => {
     app.on(method, [path, path.replace(/\/$/, '')], handler);
   };
-  const actor = (c: HttpContext): ActorContext => actorOf(c);
+  const anonymous = options.anonymousActor;
+  const actor = (c: HttpContext): ActorContext =>
+    c.get('actor') === undefined && anonymous
+      ? { ...anonymous, requestId: c.get('requestId'), correlationId: c.get('correlationId') }
+      : actorOf(c);
   const param = (c: HttpContext, name: string) => c.req.param(name) as string;
 
   // ---- config: policies --------------------------------------------------------------------

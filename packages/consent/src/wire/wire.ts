@@ -127,7 +127,8 @@ export function recordDecisionFromWire(value: unknown): {
     'state',
   ]);
   const { optIn, notice, ...rest } = input;
-  return { optIn, notice, rest };
+  // A draft carries `notice: null`: no notice given.
+  return { optIn, notice: notice === null ? undefined : notice, rest };
 }
 
 /** Drops GovStack relation aliases from an answer before validating it as our object. */
