@@ -104,3 +104,19 @@ export type {
 
 /** The name of this block, as it appears in audit events and CLI commands. */
 export const blockName = 'consent' as const;
+export {
+  type ConsentReceiptClaims,
+  exportIso27560Record,
+  type Iso27560ConsentRecord,
+  issueConsentReceipt,
+  verifyConsentReceipt,
+} from './receipts.js';
+export {
+  type ConsentEvent,
+  createWebhookDispatcher,
+  signWebhookBody,
+  verifyWebhookSignature,
+  type WebhookDispatcher,
+  type WebhookDispatcherOptions,
+  webhookSignatureHeader,
+} from './webhooks.js';

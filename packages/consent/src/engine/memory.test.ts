@@ -1,5 +1,6 @@
 import { memoryAuditSink } from '@govblocks/core';
 import { describeConsentConformance } from '../testing/conformance.js';
+import { describeConsentOutboxConformance } from '../testing/outbox.js';
 import { createConsentService } from './consent-service.js';
 import { memoryConsentStore } from './memory-store.js';
 
@@ -16,3 +17,5 @@ describeConsentConformance({
     };
   },
 });
+
+describeConsentOutboxConformance('memory', async () => memoryConsentStore());

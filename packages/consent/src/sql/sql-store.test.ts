@@ -3,6 +3,7 @@ import { openTestDatabase, type TestDatabase, testDatabaseKinds } from '@govbloc
 import { afterAll, beforeAll, describe } from 'vitest';
 import { createConsentService } from '../engine/consent-service.js';
 import { describeConsentConformance } from '../testing/conformance.js';
+import { describeConsentOutboxConformance } from '../testing/outbox.js';
 import { sqlConsentStore } from './sql-store.js';
 
 for (const kind of testDatabaseKinds()) {
@@ -33,6 +34,13 @@ for (const kind of testDatabaseKinds()) {
           readRecord: (id) => store.getRecord(id),
         };
       },
+    });
+
+    describeConsentOutboxConformance(kind, async () => {
+      await db.client.execute(
+        'truncate consent_objects, consent_records, consent_revisions, consent_signatures, consent_outbox',
+      );
+      return sqlConsentStore(db.client, { migrate: false });
     });
   });
 }

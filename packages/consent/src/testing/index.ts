@@ -9,3 +9,4 @@ export {
   operator,
   personActor,
 } from './conformance.js';
+export { describeConsentOutboxConformance } from './outbox.js';
