@@ -76,7 +76,17 @@ export interface ConsentServiceOptions {
   specificationVersion?: string;
 }
 
-const strictId = (what: string) => z.strictObject({ [what]: idSchema });
+// zod 4 compiles a schema on first use: build each input schema once, not per call.
+const memoized = new Map<unknown, z.ZodType>();
+const memo = <T extends z.ZodType>(key: unknown, make: () => T): T => {
+  let schema = memoized.get(key) as T | undefined;
+  if (!schema) {
+    schema = make();
+    memoized.set(key, schema);
+  }
+  return schema;
+};
+const strictId = (what: string) => memo(`id:${what}`, () => z.strictObject({ [what]: idSchema }));
 const expected = z.number().int().min(1).optional();
 const revisionQuery = pageQuerySchema.extend({ order: z.enum(['asc', 'desc']).default('asc') });
 
@@ -647,7 +657,7 @@ export function createConsentService(options: ConsentServiceOptions): ConsentSer
     },
     async getPolicy(context, input) {
       const { policyId, revisionId } = parse(
-        z.strictObject({ policyId: idSchema, revisionId: idSchema.optional() }),
+        memo(1, () => z.strictObject({ policyId: idSchema, revisionId: idSchema.optional() })),
         input,
         '[consent] getPolicy input',
       );
@@ -658,11 +668,13 @@ export function createConsentService(options: ConsentServiceOptions): ConsentSer
     async updatePolicy(context, input) {
       requireAdmin(context);
       const { policyId, policy, expectedRevisionNumber } = parse(
-        z.strictObject({
-          policyId: idSchema,
-          policy: policyFieldsSchema,
-          expectedRevisionNumber: expected,
-        }),
+        memo(2, () =>
+          z.strictObject({
+            policyId: idSchema,
+            policy: policyFieldsSchema,
+            expectedRevisionNumber: expected,
+          }),
+        ),
         input,
         '[consent] updatePolicy input',
       );
@@ -727,7 +739,9 @@ export function createConsentService(options: ConsentServiceOptions): ConsentSer
     async getDataAgreement(context, input) {
       void context;
       const { dataAgreementId, revisionId } = parse(
-        z.strictObject({ dataAgreementId: idSchema, revisionId: idSchema.optional() }),
+        memo(3, () =>
+          z.strictObject({ dataAgreementId: idSchema, revisionId: idSchema.optional() }),
+        ),
         input,
         '[consent] getDataAgreement input',
       );
@@ -737,11 +751,13 @@ export function createConsentService(options: ConsentServiceOptions): ConsentSer
     async updateDataAgreement(context, input) {
       requireAdmin(context);
       const { dataAgreementId, dataAgreement, expectedRevisionNumber } = parse(
-        z.strictObject({
-          dataAgreementId: idSchema,
-          dataAgreement: dataAgreementFieldsSchema,
-          expectedRevisionNumber: expected,
-        }),
+        memo(4, () =>
+          z.strictObject({
+            dataAgreementId: idSchema,
+            dataAgreement: dataAgreementFieldsSchema,
+            expectedRevisionNumber: expected,
+          }),
+        ),
         input,
         '[consent] updateDataAgreement input',
       );
@@ -804,10 +820,12 @@ export function createConsentService(options: ConsentServiceOptions): ConsentSer
     async listDataAgreements(context, query) {
       void context;
       const { active, purpose, ...page } = parse(
-        pageQuerySchema.extend({
-          active: z.boolean().optional(),
-          purpose: z.string().min(1).max(512).optional(),
-        }),
+        memo(5, () =>
+          pageQuerySchema.extend({
+            active: z.boolean().optional(),
+            purpose: z.string().min(1).max(512).optional(),
+          }),
+        ),
         query ?? {},
         '[consent] listDataAgreements query',
       );
@@ -868,11 +886,13 @@ export function createConsentService(options: ConsentServiceOptions): ConsentSer
     },
     async updateIndividual(context, input) {
       const { individualId, individual, expectedRevisionNumber } = parse(
-        z.strictObject({
-          individualId: idSchema,
-          individual: individualFieldsSchema,
-          expectedRevisionNumber: expected,
-        }),
+        memo(6, () =>
+          z.strictObject({
+            individualId: idSchema,
+            individual: individualFieldsSchema,
+            expectedRevisionNumber: expected,
+          }),
+        ),
         input,
         '[consent] updateIndividual input',
       );
@@ -889,7 +909,9 @@ export function createConsentService(options: ConsentServiceOptions): ConsentSer
     async listIndividuals(context, query) {
       requireAdmin(context);
       const { externalId, ...page } = parse(
-        pageQuerySchema.extend({ externalId: z.string().min(1).max(256).optional() }),
+        memo(7, () =>
+          pageQuerySchema.extend({ externalId: z.string().min(1).max(256).optional() }),
+        ),
         query ?? {},
         '[consent] listIndividuals query',
       );
@@ -914,11 +936,13 @@ export function createConsentService(options: ConsentServiceOptions): ConsentSer
     async updateWebhook(context, input) {
       requireAdmin(context);
       const { webhookId, webhook, expectedRevisionNumber } = parse(
-        z.strictObject({
-          webhookId: idSchema,
-          webhook: webhookFieldsSchema,
-          expectedRevisionNumber: expected,
-        }),
+        memo(8, () =>
+          z.strictObject({
+            webhookId: idSchema,
+            webhook: webhookFieldsSchema,
+            expectedRevisionNumber: expected,
+          }),
+        ),
         input,
         '[consent] updateWebhook input',
       );
@@ -950,11 +974,13 @@ export function createConsentService(options: ConsentServiceOptions): ConsentSer
     // Records
     async draftConsentRecord(context, input) {
       const { individualId, dataAgreementId, revisionId } = parse(
-        z.strictObject({
-          individualId: idSchema,
-          dataAgreementId: idSchema,
-          revisionId: idSchema.optional(),
-        }),
+        memo(9, () =>
+          z.strictObject({
+            individualId: idSchema,
+            dataAgreementId: idSchema,
+            revisionId: idSchema.optional(),
+          }),
+        ),
         input,
         '[consent] draftConsentRecord input',
       );
@@ -1009,13 +1035,15 @@ export function createConsentService(options: ConsentServiceOptions): ConsentSer
 
     async createConsentRecord(context, input) {
       const { individualId, dataAgreementId, revisionId, optIn, notice } = parse(
-        z.strictObject({
-          individualId: idSchema,
-          dataAgreementId: idSchema,
-          revisionId: idSchema.optional(),
-          optIn: z.boolean().nullable(),
-          notice: z.unknown().optional(),
-        }),
+        memo(10, () =>
+          z.strictObject({
+            individualId: idSchema,
+            dataAgreementId: idSchema,
+            revisionId: idSchema.optional(),
+            optIn: z.boolean().nullable(),
+            notice: z.unknown().optional(),
+          }),
+        ),
         input,
         '[consent] createConsentRecord input',
       );
@@ -1077,7 +1105,7 @@ export function createConsentService(options: ConsentServiceOptions): ConsentSer
 
     async getConsentRecordForAgreement(context, input) {
       const { individualId, dataAgreementId } = parse(
-        z.strictObject({ individualId: idSchema, dataAgreementId: idSchema }),
+        memo(11, () => z.strictObject({ individualId: idSchema, dataAgreementId: idSchema })),
         input,
         '[consent] getConsentRecordForAgreement input',
       );
@@ -1093,7 +1121,9 @@ export function createConsentService(options: ConsentServiceOptions): ConsentSer
 
     async listConsentRecordsForAgreement(context, input) {
       const { individualId, dataAgreementId, ...page } = parse(
-        pageQuerySchema.extend({ individualId: idSchema, dataAgreementId: idSchema }),
+        memo(12, () =>
+          pageQuerySchema.extend({ individualId: idSchema, dataAgreementId: idSchema }),
+        ),
         input,
         '[consent] listConsentRecordsForAgreement input',
       );
@@ -1103,7 +1133,7 @@ export function createConsentService(options: ConsentServiceOptions): ConsentSer
 
     async listConsentRecords(context, input) {
       const { individualId, ...page } = parse(
-        pageQuerySchema.extend({ individualId: idSchema }),
+        memo(13, () => pageQuerySchema.extend({ individualId: idSchema })),
         input,
         '[consent] listConsentRecords input',
       );
@@ -1113,13 +1143,15 @@ export function createConsentService(options: ConsentServiceOptions): ConsentSer
 
     async updateConsentRecord(context, input) {
       const { individualId, consentRecordId, optIn, notice, expectedRevisionNumber } = parse(
-        z.strictObject({
-          individualId: idSchema,
-          consentRecordId: idSchema,
-          optIn: z.boolean({ message: 'optIn must be true or false' }),
-          notice: z.unknown().optional(),
-          expectedRevisionNumber: expected,
-        }),
+        memo(14, () =>
+          z.strictObject({
+            individualId: idSchema,
+            consentRecordId: idSchema,
+            optIn: z.boolean({ message: 'optIn must be true or false' }),
+            notice: z.unknown().optional(),
+            expectedRevisionNumber: expected,
+          }),
+        ),
         input,
         '[consent] updateConsentRecord input',
       );
@@ -1175,11 +1207,13 @@ export function createConsentService(options: ConsentServiceOptions): ConsentSer
 
     async createSignature(context, input) {
       const { individualId, consentRecordId, signature } = parse(
-        z.strictObject({
-          individualId: idSchema,
-          consentRecordId: idSchema,
-          signature: signatureRequestSchema,
-        }),
+        memo(15, () =>
+          z.strictObject({
+            individualId: idSchema,
+            consentRecordId: idSchema,
+            signature: signatureRequestSchema,
+          }),
+        ),
         input,
         '[consent] createSignature input',
       );
@@ -1193,11 +1227,13 @@ export function createConsentService(options: ConsentServiceOptions): ConsentSer
 
     async updateSignature(context, input) {
       const parsed = parse(
-        z.strictObject({
-          individualId: idSchema,
-          consentRecordId: idSchema,
-          signature: signatureSchema,
-        }),
+        memo(16, () =>
+          z.strictObject({
+            individualId: idSchema,
+            consentRecordId: idSchema,
+            signature: signatureSchema,
+          }),
+        ),
         input,
         '[consent] updateSignature input',
       );
@@ -1315,11 +1351,13 @@ export function createConsentService(options: ConsentServiceOptions): ConsentSer
     async findConsentRecords(context, filter) {
       requireAdmin(context);
       const { individualId, dataAgreementId, optIn, ...page } = parse(
-        pageQuerySchema.extend({
-          individualId: idSchema.optional(),
-          dataAgreementId: idSchema.optional(),
-          optIn: z.boolean().optional(),
-        }),
+        memo(17, () =>
+          pageQuerySchema.extend({
+            individualId: idSchema.optional(),
+            dataAgreementId: idSchema.optional(),
+            optIn: z.boolean().optional(),
+          }),
+        ),
         filter ?? {},
         '[consent] findConsentRecords filter',
       );
@@ -1348,7 +1386,9 @@ export function createConsentService(options: ConsentServiceOptions): ConsentSer
     },
     async listConsentRecordRevisions(context, input) {
       const { consentRecordId, individualId, order, ...page } = parse(
-        revisionQuery.extend({ consentRecordId: idSchema, individualId: idSchema.optional() }),
+        memo(18, () =>
+          revisionQuery.extend({ consentRecordId: idSchema, individualId: idSchema.optional() }),
+        ),
         input,
         '[consent] listConsentRecordRevisions input',
       );

@@ -37,6 +37,10 @@ export function memoryConsentStore(): ConsentStore {
     Webhook: new Map(),
   };
   const records = new Map<string, ConsentRecord>();
+  // (individual, agreement) → record ids: the hot path of check() must not scan every record.
+  const recordIndex = new Map<string, readonly string[]>();
+  const pairKey = (individualId: string, dataAgreementId: string) =>
+    `${individualId}\u0000${dataAgreementId}`;
   const revisions = new Map<string, Revision>();
   const revisionIndex = new Map<string, string[]>(); // `${schema}/${objectId}` → ids in number order
   const signatures = new Map<string, { signature: Signature; consentRecordId: string }>();
@@ -147,6 +151,8 @@ export function memoryConsentStore(): ConsentStore {
         }
       }
       set(records, record.id, clone(record));
+      const key = pairKey(record.individualId, record.dataAgreementId);
+      set(recordIndex, key, [...(recordIndex.get(key) ?? []), record.id]);
     },
     async replaceRecord(record, expectedRevisionNumber) {
       const current = records.get(record.id);
@@ -158,7 +164,17 @@ export function memoryConsentStore(): ConsentStore {
       return clone(paged(filteredRecords(filter), page));
     },
     async deleteRecords(ids) {
-      for (const id of ids) remove(records, id);
+      for (const id of ids) {
+        const found = records.get(id);
+        if (!found) continue;
+        const key = pairKey(found.individualId, found.dataAgreementId);
+        set(
+          recordIndex,
+          key,
+          (recordIndex.get(key) ?? []).filter((other) => other !== id),
+        );
+        remove(records, id);
+      }
     },
     async checkCandidates(individualId, target) {
       const agreements =
@@ -172,10 +188,9 @@ export function memoryConsentStore(): ConsentStore {
       const candidates: CheckCandidate[] = [];
       for (const agreement of agreements) {
         let latest: ConsentRecord | null = null;
-        for (const item of records.values()) {
-          if (item.individualId === individualId && item.dataAgreementId === agreement.id) {
-            if (!latest || newestFirst(item, latest) < 0) latest = item;
-          }
+        for (const id of recordIndex.get(pairKey(individualId, agreement.id)) ?? []) {
+          const item = records.get(id) as ConsentRecord;
+          if (!latest || newestFirst(item, latest) < 0) latest = item;
         }
         candidates.push({ agreement: clone(agreement), record: latest ? clone(latest) : null });
       }

@@ -49,10 +49,48 @@ const pageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).optional(),
 });
 const revisionQuery = pageQuery.extend({ order: z.enum(['asc', 'desc']).optional() });
-const booleanQuery = z.enum(['true', 'false']).transform((value) => value === 'true');
 const individualHeaderNames = ['individualId', 'Individual-Id', 'X-Individual-Id'];
-
-const body = <Shape extends z.ZodRawShape>(shape: Shape) => z.strictObject(shape);
+const revisionIdQuery = z.object({ revisionId: z.string().optional() });
+const individualsQuery = pageQuery.extend({ externalId: z.string().optional() });
+const individualPageQuery = pageQuery.extend({ individualId: z.string().optional() });
+const individualRevisionQuery = revisionQuery.extend({ individualId: z.string().optional() });
+const draftQuery = z.object({ dataAgreementId: z.string(), revisionId: z.string().optional() });
+const agreementQuery = pageQuery.extend({
+  active: z
+    .enum(['true', 'false'])
+    .transform((value) => value === 'true')
+    .optional(),
+  purpose: z.string().optional(),
+});
+const recordFilter = pageQuery.extend({
+  individualId: z.string().optional(),
+  dataAgreementId: z.string().optional(),
+  optIn: z
+    .enum(['true', 'false'])
+    .transform((value) => value === 'true')
+    .optional(),
+});
+const checkQuery = z.object({
+  individualId: z.string(),
+  dataAgreementId: z.string().optional(),
+  purpose: z.string().optional(),
+  attributes: z.union([z.string(), z.array(z.string())]).optional(),
+});
+const policyBody = z.strictObject({ policy: z.unknown() });
+const agreementBody = z.strictObject({ dataAgreement: z.unknown() });
+const individualBody = z.strictObject({ individual: z.unknown() });
+const webhookBody = z.strictObject({ webhook: z.unknown() });
+const recordBody = z.strictObject({ consentRecord: z.unknown() });
+const pairBody = z.strictObject({
+  consentRecord: z.record(z.string(), z.unknown()),
+  signature: z.unknown(),
+});
+const signatureRequestBody = z.strictObject({ signature: z.record(z.string(), z.unknown()) });
+const signatureBody = z.strictObject({ signature: z.unknown() });
+const decisionBody = z
+  .strictObject({ optIn: z.boolean().nullable().optional(), notice: z.unknown().optional() })
+  .optional();
+const anyBody = z.unknown();
 
 /** A page rendered the GovStack way: the list under its name, plus our paging numbers. */
 const listed = <T>(name: string, page: Page<T>, map: (item: T) => unknown = (item) => item) => ({
@@ -132,7 +170,7 @@ export function consentHttpApp(
 
   // ---- config: policies --------------------------------------------------------------------
   route('POST', '/config/policy/', async (c) => {
-    const { policy } = await readJson(c, body({ policy: z.unknown() }));
+    const { policy } = await readJson(c, policyBody);
     return sendJson(
       c,
       await service
@@ -141,7 +179,7 @@ export function consentHttpApp(
     );
   });
   const readPolicy: Handler<HttpEnv> = async (c) => {
-    const { revisionId } = readQuery(c, z.object({ revisionId: z.string().optional() }));
+    const { revisionId } = readQuery(c, revisionIdQuery);
     const result = await service.getPolicy(actor(c), {
       policyId: param(c, 'policyId'),
       ...(revisionId ? { revisionId } : {}),
@@ -151,7 +189,7 @@ export function consentHttpApp(
   route('GET', '/config/policy/:policyId/', readPolicy);
   route('GET', '/service/policy/:policyId/', readPolicy);
   route('PUT', '/config/policy/:policyId/', async (c) => {
-    const { policy } = await readJson(c, body({ policy: z.unknown() }));
+    const { policy } = await readJson(c, policyBody);
     const result = await service.updatePolicy(actor(c), {
       policyId: param(c, 'policyId'),
       policy: policyFieldsFromWire(policy) as never,
@@ -180,7 +218,7 @@ export function consentHttpApp(
 
   // ---- config: data agreements ------------------------------------------------------------
   route('POST', '/config/data-agreement/', async (c) => {
-    const { dataAgreement } = await readJson(c, body({ dataAgreement: z.unknown() }));
+    const { dataAgreement } = await readJson(c, agreementBody);
     const result = await service.createDataAgreement(
       actor(c),
       dataAgreementFieldsFromWire(dataAgreement) as never,
@@ -188,7 +226,7 @@ export function consentHttpApp(
     return sendJson(c, agreementAnswer(result));
   });
   const readAgreement: Handler<HttpEnv> = async (c) => {
-    const { revisionId } = readQuery(c, z.object({ revisionId: z.string().optional() }));
+    const { revisionId } = readQuery(c, revisionIdQuery);
     const result = await service.getDataAgreement(actor(c), {
       dataAgreementId: param(c, 'dataAgreementId'),
       ...(revisionId ? { revisionId } : {}),
@@ -199,7 +237,7 @@ export function consentHttpApp(
   route('GET', '/service/data-agreement/:dataAgreementId/', readAgreement);
   route('GET', '/audit/data-agreement/:dataAgreementId/', readAgreement);
   route('PUT', '/config/data-agreement/:dataAgreementId/', async (c) => {
-    const { dataAgreement } = await readJson(c, body({ dataAgreement: z.unknown() }));
+    const { dataAgreement } = await readJson(c, agreementBody);
     const result = await service.updateDataAgreement(actor(c), {
       dataAgreementId: param(c, 'dataAgreementId'),
       dataAgreement: dataAgreementFieldsFromWire(dataAgreement) as never,
@@ -220,10 +258,6 @@ export function consentHttpApp(
     });
     return sendJson(c, listed('revisions', page, toWireRevision));
   });
-  const agreementQuery = pageQuery.extend({
-    active: booleanQuery.optional(),
-    purpose: z.string().optional(),
-  });
   route('GET', '/config/data-agreements/', async (c) => {
     const page = await service.listDataAgreements(actor(c), readQuery(c, agreementQuery));
     // The spec names this list `dataAgreement` (singular); `dataAgreements` is given as well.
@@ -242,7 +276,7 @@ export function consentHttpApp(
 
   // ---- individuals ------------------------------------------------------------------------
   const createIndividual: Handler<HttpEnv> = async (c) => {
-    const { individual } = await readJson(c, body({ individual: z.unknown() }));
+    const { individual } = await readJson(c, individualBody);
     const result = await service.createIndividual(
       actor(c),
       individualFieldsFromWire(individual) as never,
@@ -259,7 +293,7 @@ export function consentHttpApp(
   route('GET', '/config/individual/:individualId/', readIndividual);
   route('GET', '/service/individual/:individualId/', readIndividual);
   route('PUT', '/service/individual/:individualId/', async (c) => {
-    const { individual } = await readJson(c, body({ individual: z.unknown() }));
+    const { individual } = await readJson(c, individualBody);
     const result = await service.updateIndividual(actor(c), {
       individualId: param(c, 'individualId'),
       individual: individualFieldsFromWire(individual) as never,
@@ -271,10 +305,7 @@ export function consentHttpApp(
     });
   });
   const listIndividuals: Handler<HttpEnv> = async (c) => {
-    const page = await service.listIndividuals(
-      actor(c),
-      readQuery(c, pageQuery.extend({ externalId: z.string().optional() })),
-    );
+    const page = await service.listIndividuals(actor(c), readQuery(c, individualsQuery));
     return sendJson(c, listed('individuals', page));
   };
   route('GET', '/config/individuals/', listIndividuals);
@@ -282,7 +313,7 @@ export function consentHttpApp(
 
   // ---- webhooks ---------------------------------------------------------------------------
   route('POST', '/config/webhook/', async (c) => {
-    const { webhook } = await readJson(c, body({ webhook: z.unknown() }));
+    const { webhook } = await readJson(c, webhookBody);
     return sendJson(
       c,
       await service.createWebhook(actor(c), webhookFieldsFromWire(webhook) as never),
@@ -292,7 +323,7 @@ export function consentHttpApp(
     sendJson(c, await service.getWebhook(actor(c), { webhookId: param(c, 'webhookId') })),
   );
   route('PUT', '/config/webhook/:webhookId/', async (c) => {
-    const { webhook } = await readJson(c, body({ webhook: z.unknown() }));
+    const { webhook } = await readJson(c, webhookBody);
     const result = await service.updateWebhook(actor(c), {
       webhookId: param(c, 'webhookId'),
       webhook: webhookFieldsFromWire(webhook) as never,
@@ -311,13 +342,8 @@ export function consentHttpApp(
 
   // ---- the individual's records -----------------------------------------------------------
   route('POST', '/service/individual/record/data-agreement/:dataAgreementId/', async (c) => {
-    const { revisionId } = readQuery(c, z.object({ revisionId: z.string().optional() }));
-    const decision = await readJson(
-      c,
-      z
-        .strictObject({ optIn: z.boolean().nullable().optional(), notice: z.unknown().optional() })
-        .optional(),
-    );
+    const { revisionId } = readQuery(c, revisionIdQuery);
+    const decision = await readJson(c, decisionBody);
     const result = await service.createConsentRecord(actor(c), {
       individualId: individualOf(c),
       dataAgreementId: param(c, 'dataAgreementId'),
@@ -339,15 +365,12 @@ export function consentHttpApp(
     const page = await service.listConsentRecordsForAgreement(actor(c), {
       individualId: individualOf(c),
       dataAgreementId: param(c, 'dataAgreementId'),
-      ...readQuery(c, pageQuery.extend({ individualId: z.string().optional() })),
+      ...readQuery(c, individualPageQuery),
     } as never);
     return sendJson(c, listed('consentRecords', page, toWireRecord));
   });
   route('POST', '/service/individual/record/consent-record/draft/', async (c) => {
-    const { dataAgreementId, revisionId } = readQuery(
-      c,
-      z.object({ dataAgreementId: z.string(), revisionId: z.string().optional() }),
-    );
+    const { dataAgreementId, revisionId } = readQuery(c, draftQuery);
     const result = await service.draftConsentRecord(actor(c), {
       individualId: individualOf(c),
       dataAgreementId,
@@ -359,10 +382,7 @@ export function consentHttpApp(
     });
   });
   route('POST', '/service/individual/record/consent-record/', async (c) => {
-    const input = await readJson(
-      c,
-      body({ consentRecord: z.record(z.string(), z.unknown()), signature: z.unknown() }),
-    );
+    const input = await readJson(c, pairBody);
     const record = input.consentRecord;
     const individualId = String(record.individualId ?? record.individual ?? individualOf(c));
     const dataAgreementId = String(record.dataAgreementId ?? record.dataAgreement ?? '');
@@ -400,12 +420,12 @@ export function consentHttpApp(
   route('GET', '/service/individual/record/consent-record/', async (c) => {
     const page = await service.listConsentRecords(actor(c), {
       individualId: individualOf(c),
-      ...readQuery(c, pageQuery.extend({ individualId: z.string().optional() })),
+      ...readQuery(c, individualPageQuery),
     } as never);
     return sendJson(c, listed('consentRecords', page, toWireRecord));
   });
   route('PUT', '/service/individual/record/consent-record/:consentRecordId/', async (c) => {
-    const { consentRecord } = await readJson(c, body({ consentRecord: z.unknown() }));
+    const { consentRecord } = await readJson(c, recordBody);
     const { optIn, notice, rest } = recordDecisionFromWire(consentRecord);
     if (Object.keys(rest).length > 0) {
       throw new ValidationError('Only optIn and notice of a consent record can be changed', [
@@ -431,7 +451,7 @@ export function consentHttpApp(
       const page = await service.listConsentRecordRevisions(actor(c), {
         consentRecordId: param(c, 'consentRecordId'),
         individualId: individualOf(c),
-        ...readQuery(c, revisionQuery.extend({ individualId: z.string().optional() })),
+        ...readQuery(c, individualRevisionQuery),
       } as never);
       return sendJson(c, listed('revisions', page, toWireRevision));
     },
@@ -440,10 +460,7 @@ export function consentHttpApp(
     'POST',
     '/service/individual/record/consent-record/:consentRecordId/signature/',
     async (c) => {
-      const { signature } = await readJson(
-        c,
-        body({ signature: z.record(z.string(), z.unknown()) }),
-      );
+      const { signature } = await readJson(c, signatureRequestBody);
       const result = await service.createSignature(actor(c), {
         individualId: individualOf(c),
         consentRecordId: param(c, 'consentRecordId'),
@@ -456,7 +473,7 @@ export function consentHttpApp(
     'PUT',
     '/service/individual/record/consent-record/:consentRecordId/signature/',
     async (c) => {
-      const { signature } = await readJson(c, body({ signature: z.unknown() }));
+      const { signature } = await readJson(c, signatureBody);
       const result = await service.updateSignature(actor(c), {
         individualId: individualOf(c),
         consentRecordId: param(c, 'consentRecordId'),
@@ -470,11 +487,6 @@ export function consentHttpApp(
   );
 
   // ---- verification and audit -------------------------------------------------------------
-  const recordFilter = pageQuery.extend({
-    individualId: z.string().optional(),
-    dataAgreementId: z.string().optional(),
-    optIn: booleanQuery.optional(),
-  });
   const findRecords: Handler<HttpEnv> = async (c) => {
     const page = await service.findConsentRecords(actor(c), readQuery(c, recordFilter));
     return sendJson(c, listed('consentRecords', page, toWireRecord));
@@ -506,15 +518,7 @@ export function consentHttpApp(
 
   // ---- the hot path -----------------------------------------------------------------------
   route('GET', '/service/verification/check/', async (c) => {
-    const query = readQuery(
-      c,
-      z.object({
-        individualId: z.string(),
-        dataAgreementId: z.string().optional(),
-        purpose: z.string().optional(),
-        attributes: z.union([z.string(), z.array(z.string())]).optional(),
-      }),
-    );
+    const query = readQuery(c, checkQuery);
     const attributes = query.attributes === undefined ? undefined : [query.attributes].flat();
     const decision = await service.check(actor(c), {
       individualId: query.individualId,
@@ -525,7 +529,7 @@ export function consentHttpApp(
     return sendJson(c, decision);
   });
   route('POST', '/service/verification/require-consent/', async (c) => {
-    const input = await readJson(c, z.unknown());
+    const input = await readJson(c, anyBody);
     return sendJson(c, await service.requireConsent(actor(c), input as never));
   });
 

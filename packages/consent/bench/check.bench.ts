@@ -1,0 +1,159 @@
+/**
+ * check() — the hot path — against a raw indexed SELECT of the same consent record row, on
+ * the memory store, embedded PGlite and (with DATABASE_URL) PostgreSQL; and the HTTP binding's
+ * check endpoint against a bare Hono handler answering the same JSON.
+ *
+ * Knobs: BENCH_TIME (ms per task, default 1000), BENCH_INDIVIDUALS (rows seeded, default 2000).
+ */
+import { randomBytes } from 'node:crypto';
+import { type ActorContext, memoryAuditSink } from '@govblocks/core';
+import { createPgliteClient, createPostgresClient, type SqlClient } from '@govblocks/core/sql';
+import { Hono } from 'hono';
+import { type Comparison, defineBench } from '../../../tools/bench/harness.js';
+import { createConsentService } from '../src/engine/consent-service.js';
+import { memoryConsentStore } from '../src/engine/memory-store.js';
+import { consentHttpApp } from '../src/http/consent-http-app.js';
+import type { ConsentService } from '../src/ports.js';
+import { sqlConsentStore } from '../src/sql/sql-store.js';
+import type { ConsentStore } from '../src/store.js';
+import { exampleAgreement, examplePolicy } from '../src/testing/conformance.js';
+
+const time = Number(process.env.BENCH_TIME ?? 1000);
+const individuals = Number(process.env.BENCH_INDIVIDUALS ?? 2000);
+const operator: ActorContext = { actor: { type: 'operator', id: 'bench', roles: [] } };
+
+async function seed(store: ConsentStore) {
+  const service = createConsentService({ store, audit: memoryAuditSink() });
+  const { policy } = await service.createPolicy(operator, examplePolicy);
+  const { dataAgreement } = await service.createDataAgreement(
+    operator,
+    exampleAgreement(policy.id),
+  );
+  let target = '';
+  for (let index = 0; index < individuals; index++) {
+    const { individual } = await service.createIndividual(operator, {
+      externalId: `bench-${index}`,
+    });
+    await service.createConsentRecord(operator, {
+      individualId: individual.id,
+      dataAgreementId: dataAgreement.id,
+      optIn: index % 3 !== 0,
+    });
+    if (index === Math.floor(individuals / 2)) target = individual.id;
+  }
+  return { service, input: { individualId: target, dataAgreementId: dataAgreement.id } };
+}
+
+function sqlComparison(kind: 'pglite' | 'postgres'): Comparison {
+  let client: SqlClient;
+  let schema: string | undefined;
+  let service: ConsentService;
+  let input: { individualId: string; dataAgreementId: string };
+  return {
+    name: `check() on ${kind} vs a raw indexed SELECT of the same row (${individuals} records)`,
+    time,
+    async setup() {
+      if (kind === 'pglite') client = await createPgliteClient();
+      else {
+        schema = `gb_bench_${randomBytes(4).toString('hex')}`;
+        const admin = await createPostgresClient({
+          url: process.env.DATABASE_URL as string,
+          max: 1,
+        });
+        await admin.execute(`create schema ${schema}`);
+        await admin.close();
+        client = await createPostgresClient({
+          url: process.env.DATABASE_URL as string,
+          schema,
+          max: 4,
+        });
+      }
+      const store = await sqlConsentStore(client);
+      ({ service, input } = await seed(store));
+      await client.execute('analyze');
+    },
+    async teardown() {
+      if (schema) await client.execute(`drop schema ${schema} cascade`);
+      await client.close();
+    },
+    baseline: {
+      name: 'select data from consent_records where individual_id = $1 and data_agreement_id = $2 … limit 1',
+      fn: () =>
+        client.query(
+          'select data from consent_records where individual_id = $1 and data_agreement_id = $2 order by created_at desc, id desc limit 1',
+          [input.individualId, input.dataAgreementId],
+        ),
+    },
+    subject: { name: 'consent.check()', fn: () => service.check(operator, input) },
+    target: { ratio: 0.5 },
+  };
+}
+
+let memory: {
+  service: ConsentService;
+  store: ConsentStore;
+  input: { individualId: string; dataAgreementId: string };
+};
+const memoryComparison: Comparison = {
+  name: `check() on the memory store vs reading the same record from the store (${individuals} records)`,
+  time,
+  async setup() {
+    const store = memoryConsentStore();
+    memory = { store, ...(await seed(store)) };
+  },
+  baseline: {
+    name: 'store.checkCandidates() (the raw read)',
+    fn: () =>
+      memory.store.checkCandidates(memory.input.individualId, {
+        dataAgreementId: memory.input.dataAgreementId,
+      }),
+  },
+  subject: { name: 'consent.check()', fn: () => memory.service.check(operator, memory.input) },
+  target: { ratio: 0.5 },
+};
+
+let http: {
+  binding: { fetch: (request: Request) => Response | Promise<Response> };
+  bare: Hono;
+  url: string;
+  body: string;
+};
+const httpComparison: Comparison = {
+  name: 'HTTP check endpoint (auth, ids, problem+json kit, engine on memory) vs a bare Hono handler with the same JSON',
+  time,
+  async setup() {
+    const store = memoryConsentStore();
+    const { service, input } = await seed(store);
+    const binding = consentHttpApp(service, {
+      auth: { apiKeys: { keys: [{ key: 'bench-key-0123456789', id: 'bench' }] } },
+    });
+    const url = `http://consent.bench/service/verification/check/?individualId=${input.individualId}&dataAgreementId=${input.dataAgreementId}`;
+    const body = JSON.stringify(await service.check(operator, input));
+    const bare = new Hono();
+    bare.get('/service/verification/check/', (c) =>
+      c.body(body, 200, { 'content-type': 'application/json; charset=utf-8' }),
+    );
+    http = { binding, bare, url, body };
+  },
+  baseline: {
+    name: 'bare Hono handler',
+    fn: async () => (await http.bare.fetch(new Request(http.url))).text(),
+  },
+  subject: {
+    name: 'consentHttpApp GET /service/verification/check/',
+    fn: async () =>
+      (
+        await http.binding.fetch(
+          new Request(http.url, { headers: { 'x-api-key': 'bench-key-0123456789' } }),
+        )
+      ).text(),
+  },
+  target: { ratio: 0.5 },
+};
+
+export default defineBench(
+  memoryComparison,
+  sqlComparison('pglite'),
+  ...(process.env.DATABASE_URL ? [sqlComparison('postgres')] : []),
+  httpComparison,
+);
