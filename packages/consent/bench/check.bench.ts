@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type ActorContext, memoryAuditSink } from '@govblocks/core';
+import { createHttpApp, sendJson } from '@govblocks/core/http';
 import { createPgliteClient, createPostgresClient, type SqlClient } from '@govblocks/core/sql';
 import { Hono } from 'hono';
 import { type Comparison, defineBench } from '../../../tools/bench/harness.js';
@@ -115,6 +116,7 @@ const memoryComparison: Comparison = {
 let http: {
   binding: { fetch: (request: Request) => Response | Promise<Response> };
   bare: Hono;
+  kit: { fetch: (request: Request) => Response | Promise<Response> };
   url: string;
   body: string;
 };
@@ -133,7 +135,13 @@ const httpComparison: Comparison = {
     bare.get('/service/verification/check/', (c) =>
       c.body(body, 200, { 'content-type': 'application/json; charset=utf-8' }),
     );
-    http = { binding, bare, url, body };
+    // The same handler inside core's HTTP kit with the same API-key auth: what the kit costs by itself.
+    const kit = createHttpApp({
+      name: 'bench',
+      auth: { apiKeys: { keys: [{ key: 'bench-key-0123456789', id: 'bench' }] } },
+    });
+    kit.get('/service/verification/check/', (c) => sendJson(c, JSON.parse(body)));
+    http = { binding, bare, kit, url, body };
   },
   baseline: {
     name: 'bare Hono handler',
@@ -151,9 +159,26 @@ const httpComparison: Comparison = {
   target: { ratio: 0.5 },
 };
 
+const kitComparison: Comparison = {
+  name: "HTTP check endpoint vs the same JSON from a handler in core's HTTP kit with the same auth (the binding's own cost)",
+  time,
+  baseline: {
+    name: 'createHttpApp handler',
+    fn: async () =>
+      (
+        await http.kit.fetch(
+          new Request(http.url, { headers: { 'x-api-key': 'bench-key-0123456789' } }),
+        )
+      ).text(),
+  },
+  subject: httpComparison.subject,
+  target: { ratio: 0.5 },
+};
+
 export default defineBench(
   memoryComparison,
   sqlComparison('pglite'),
   ...(process.env.DATABASE_URL ? [sqlComparison('postgres')] : []),
   httpComparison,
+  kitComparison,
 );
