@@ -260,3 +260,80 @@ describe('consentHttpApp', () => {
     });
   });
 });
+
+describe('consentHttpApp with bearer JWTs: individuals act for themselves only', async () => {
+  const { generateKeyPair, exportJWK, SignJWT } = await import('jose');
+  const { privateKey, publicKey } = await generateKeyPair('ES256');
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'idp-1', alg: 'ES256' };
+  const token = (sub: string) =>
+    new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256', kid: 'idp-1' })
+      .setSubject(sub)
+      .setIssuer('https://idp.example')
+      .setAudience('consent')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(privateKey);
+
+  it('lets a person manage their own consent and nothing else', async () => {
+    const service = createConsentService({ store: memoryConsentStore(), audit: memoryAuditSink() });
+    const app = consentHttpApp(service, {
+      auth: { jwt: { keys: { keys: [jwk] }, issuer: 'https://idp.example', audience: 'consent' } },
+    });
+    const { policy } = await service.createPolicy(operator, examplePolicy);
+    const { dataAgreement } = await service.createDataAgreement(
+      operator,
+      exampleAgreement(policy.id),
+    );
+    const { individual: jane } = await service.createIndividual(operator, {
+      externalId: 'jane-sub',
+    });
+    const { individual: john } = await service.createIndividual(operator, {
+      externalId: 'john-sub',
+    });
+    const asJane = async (method: string, path: string, body?: unknown) =>
+      app.fetch(
+        new Request(`http://consent.test${path}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${await token('jane-sub')}`,
+            'content-type': 'application/json',
+          },
+          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        }),
+      );
+    const own = await asJane(
+      'POST',
+      `/service/individual/record/data-agreement/${dataAgreement.id}/?individualId=${jane.id}`,
+    );
+    expect(own.status).toBe(200);
+    const { consentRecord } = (await own.json()) as { consentRecord: { id: string } };
+    const forOther = await asJane(
+      'POST',
+      `/service/individual/record/data-agreement/${dataAgreement.id}/?individualId=${john.id}`,
+    );
+    expect(forOther.status).toBe(403);
+    expect(await forOther.json()).toMatchObject({ code: 'CONSENT_FORBIDDEN' });
+    expect(
+      (await asJane('GET', `/service/individual/record/consent-record/?individualId=${john.id}`))
+        .status,
+    ).toBe(403);
+    expect((await asJane('GET', `/service/individual/${john.id}/`)).status).toBe(403);
+    expect((await asJane('POST', '/config/policy/', { policy: examplePolicy })).status).toBe(403);
+    expect((await asJane('GET', '/audit/consent-records/')).status).toBe(403);
+    const withdraw = await asJane(
+      'PUT',
+      `/service/individual/record/consent-record/${consentRecord.id}/?individualId=${jane.id}`,
+      {
+        consentRecord: { optIn: false },
+      },
+    );
+    expect(withdraw.status).toBe(200);
+    const anonymous = await app.fetch(
+      new Request(
+        `http://consent.test/service/individual/record/consent-record/?individualId=${jane.id}`,
+      ),
+    );
+    expect(anonymous.status).toBe(401);
+  });
+});
