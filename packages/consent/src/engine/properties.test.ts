@@ -123,13 +123,13 @@ describe('wire mapping (property)', () => {
           Object.entries(fields).filter(([, value]) => value !== undefined),
         );
         const rendered = toWireDataAgreement({
-          ...(clean as never),
+          ...(clean as Record<string, unknown>),
           id: 'x',
           revisionId: 'r',
           revisionNumber: 1,
           createdAt: '2025-01-01T00:00:00.000Z',
           updatedAt: '2025-01-01T00:00:00.000Z',
-        });
+        } as never);
         const parsed = dataAgreementFieldsSchema.parse(
           dataAgreementFieldsFromWire(JSON.parse(JSON.stringify(rendered))),
         );
