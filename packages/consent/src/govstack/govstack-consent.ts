@@ -21,7 +21,12 @@ import {
   type Webhook,
   webhookSchema,
 } from '../schemas.js';
-import { agreementAliases, fromWireObject, recordAliases, revisionAliases } from '../wire/wire.js';
+import {
+  dataAgreementFieldsFromWire,
+  fromWireObject,
+  recordAliases,
+  revisionAliases,
+} from '../wire/wire.js';
 import type { paths } from './generated/consent-api.js';
 
 export interface GovstackConsentOptions {
@@ -44,17 +49,73 @@ export interface GovstackConsentOptions {
   headers?: Record<string, string>;
 }
 
-// Remote answers are read leniently: only what we use, GovStack relation aliases dropped.
-const lenient = <T extends z.ZodType>(schema: T, aliases: readonly string[] = []) =>
-  z.preprocess((value) => fromWireObject(value, aliases), schema) as unknown as z.ZodType<
-    z.output<T>
-  >;
-const revision = lenient(revisionSchema, revisionAliases);
-const policy = lenient(policySchema);
-const agreement = lenient(dataAgreementSchema, agreementAliases);
-const record = lenient(consentRecordSchema, recordAliases);
-const individual = lenient(individualSchema);
-const webhook = lenient(webhookSchema);
+// Remote answers are read leniently: GovStack relation aliases become our id fields, GovStack
+// enum spellings are normalised, and bookkeeping a foreign product does not keep gets neutral
+// values (revisionNumber 1, revisionId 'unknown', epoch timestamps).
+type Json = Record<string, unknown>;
+const epoch = '1970-01-01T00:00:00.000Z';
+const idOf = (value: unknown): string | undefined =>
+  typeof value === 'string' || typeof value === 'number'
+    ? String(value)
+    : typeof value === 'object' && value !== null && 'id' in value
+      ? idOf((value as { id: unknown }).id)
+      : undefined;
+const withBookkeeping = (value: Json): Json => ({
+  revisionNumber: 1,
+  revisionId: 'unknown',
+  createdAt: epoch,
+  updatedAt: epoch,
+  // GovStack products may send null for optional fields our schemas leave out.
+  ...Object.fromEntries(Object.entries(value).filter(([, item]) => item !== null)),
+});
+const normalise = (kind: 'object' | 'agreement' | 'record' | 'revision') => (value: unknown) => {
+  if (typeof value !== 'object' || value === null) return value;
+  const input = value as Json;
+  if (kind === 'revision') return fromWireObject(input, revisionAliases);
+  if (kind === 'object') return withBookkeeping(input);
+  if (kind === 'agreement') {
+    const fields = dataAgreementFieldsFromWire(input) as Json;
+    return withBookkeeping({
+      ...fields,
+      id: input.id,
+      attributes: (fields.attributes as unknown[] | undefined) ?? [],
+      ...pick(input, bookkeepingKeys),
+    });
+  }
+  const record: Json = { ...input };
+  for (const [alias, field] of [
+    ['dataAgreement', 'dataAgreementId'],
+    ['dataAgreementRevision', 'dataAgreementRevisionId'],
+    ['individual', 'individualId'],
+    ['signature', 'signatureId'],
+  ] as const) {
+    if (record[field] === undefined) record[field] = idOf(record[alias]) ?? null;
+    delete record[alias];
+  }
+  return {
+    revisionNumber: 1,
+    revisionId: 'unknown',
+    revisionHash: '0'.repeat(64),
+    createdAt: epoch,
+    updatedAt: epoch,
+    notice: null,
+    optIn: null,
+    ...record,
+  };
+};
+const bookkeepingKeys = ['revisionNumber', 'revisionId', 'createdAt', 'updatedAt'];
+const pick = (value: Json, keys: readonly string[]) =>
+  Object.fromEntries(keys.filter((key) => key in value).map((key) => [key, value[key]]));
+const lenient = <T extends z.ZodType>(
+  schema: T,
+  kind: 'object' | 'agreement' | 'record' | 'revision',
+) => z.preprocess(normalise(kind), schema) as unknown as z.ZodType<z.output<T>>;
+const revision = lenient(revisionSchema, 'revision');
+const policy = lenient(policySchema, 'object');
+const agreement = lenient(dataAgreementSchema, 'agreement');
+const record = lenient(consentRecordSchema, 'record');
+const individual = lenient(individualSchema, 'object');
+const webhook = lenient(webhookSchema, 'object');
 const pagination = z
   .object({ offset: z.number(), limit: z.number(), total: z.number() })
   .optional();
