@@ -231,6 +231,40 @@ describe('consentHttpApp', () => {
     };
     expect(answer.consentRecord).toMatchObject({ state: 'signed', optIn: true });
     expect(answer.signature).toMatchObject({ signature: 'scan-0001', objectType: 'revision' });
+
+    // A pair the service would refuse leaves nothing behind.
+    const { individual: other } = await service.createIndividual(operator, {
+      externalId: 'someone-else',
+    });
+    const before = (await service.listConsentRecords(operator, { individualId: other.id })).total;
+    const refused = await call('POST', '/service/individual/record/consent-record/', {
+      consentRecord: {
+        ...pair.consentRecord,
+        individual: other.id,
+        individualId: other.id,
+        optIn: false,
+      },
+      signature: {
+        ...pair.signature,
+        verificationMethod: 'manual',
+        verificationSignedBy: 'X',
+        signature: 'scan-0002',
+      },
+    });
+    expect(refused.status).toBe(409);
+    const invalid = await call('POST', '/service/individual/record/consent-record/', {
+      consentRecord: {
+        ...pair.consentRecord,
+        individual: other.id,
+        individualId: other.id,
+        optIn: true,
+      },
+      signature: { ...pair.signature, verificationMethod: '', signature: 'scan-0003' },
+    });
+    expect(invalid.status).toBe(400);
+    expect((await service.listConsentRecords(operator, { individualId: other.id })).total).toBe(
+      before,
+    );
   });
 
   it('seeds GovStack example fixtures keeping their primary keys', async () => {

@@ -1,4 +1,4 @@
-import { type ActorContext, ValidationError } from '@govblocks/core';
+import { type ActorContext, ConflictError, parse, ValidationError } from '@govblocks/core';
 import {
   type AuthOptions,
   actorOf,
@@ -13,7 +13,7 @@ import {
 import type { Handler, Hono } from 'hono';
 import { z } from 'zod';
 import type { ConsentService } from '../ports.js';
-import type { Page } from '../schemas.js';
+import { type Page, signatureRequestSchema } from '../schemas.js';
 import {
   dataAgreementFieldsFromWire,
   individualFieldsFromWire,
@@ -388,23 +388,31 @@ export function consentHttpApp(
     const dataAgreementId = String(record.dataAgreementId ?? record.dataAgreement ?? '');
     const revisionId = record.dataAgreementRevisionId ?? record.dataAgreementRevision;
     const { optIn, notice } = recordDecisionFromWire(record);
+    const decision = optIn === undefined ? true : (optIn as boolean | null);
+    const signature = input.signature as Record<string, unknown> | null;
+    const withSignature =
+      signature !== null && typeof signature.signature === 'string' && signature.signature !== '';
+    // Everything that could refuse the signature is checked before the record is written, so a
+    // refused pair leaves nothing behind.
+    const request = withSignature
+      ? parse(signatureRequestSchema, signatureRequestFrom(signature), 'signature')
+      : undefined;
+    if (withSignature && decision === false)
+      throw new ConflictError('[consent] a withdrawn consent record cannot be signed', {
+        code: 'CONSENT_ILLEGAL_STATE',
+      });
     const created = await service.createConsentRecord(actor(c), {
       individualId,
       dataAgreementId,
       ...(typeof revisionId === 'string' ? { revisionId } : {}),
-      optIn: optIn === undefined ? true : (optIn as boolean | null),
+      optIn: decision,
       ...(notice !== undefined ? { notice: notice as never } : {}),
     });
-    const signature = input.signature as {
-      signature?: unknown;
-      verificationMethod?: unknown;
-    } | null;
-    if (!signature || typeof signature.signature !== 'string' || signature.signature === '') {
+    if (!withSignature || !request || !signature) {
       return sendJson(c, { ...recordAnswer(created), signature: null });
     }
     // The pair is stored as the spec's workflow says: the record, its revision, then the signature
     // over that revision. The client's signature value is attached to the revision the record got.
-    const request = signatureRequestFrom(signature);
     const started = await service.createSignature(actor(c), {
       individualId,
       consentRecordId: created.consentRecord.id,
@@ -413,7 +421,7 @@ export function consentHttpApp(
     const signed = await service.updateSignature(actor(c), {
       individualId,
       consentRecordId: created.consentRecord.id,
-      signature: { ...started.signature, signature: signature.signature },
+      signature: { ...started.signature, signature: signature.signature as string },
     });
     return sendJson(c, { ...recordAnswer(signed), signature: signed.signature });
   });
