@@ -12,7 +12,7 @@ export const consentBlock: BlockModule = {
   summary: 'GovStack Consent building block (policies, data agreements, consent records)',
   async serve(options) {
     const [
-      { memoryAuditSink, systemActor, uuidv7Generator },
+      { systemActor, uuidv7Generator },
       { openDatabase },
       { startServer },
       consent,
@@ -31,7 +31,29 @@ export const consentBlock: BlockModule = {
     const client = await openDatabase(options.databaseUrl);
     const store = await sql.sqlConsentStore(client);
     const { ids, useId } = govstack.queuedIds(uuidv7Generator());
-    const service = consent.createConsentService({ store, audit: memoryAuditSink(), ids });
+    // Audit events are validated and dropped here: a long-running server must not keep them in
+    // memory, and printing them would put personal identifiers in logs. Wire @govblocks/audit's
+    // sink when embedding the engine for real.
+    options.io.err('govblocks: consent audit events are not persisted by `govblocks serve`\n');
+    const service = consent.createConsentService({ store, audit: { record: async () => {} }, ids });
+    // Webhook notifications leave the durable outbox once a second.
+    const dispatcher = consent.createWebhookDispatcher({ store });
+    let delivering = false;
+    const timer = setInterval(() => {
+      if (delivering) return;
+      delivering = true;
+      dispatcher
+        .deliverDue()
+        .catch((error: unknown) =>
+          options.io.err(
+            `govblocks: webhook delivery failed (${error instanceof Error ? error.name : 'error'})\n`,
+          ),
+        )
+        .finally(() => {
+          delivering = false;
+        });
+    }, 1_000);
+    timer.unref();
     if (options.seed) {
       const existing = await service.listPolicies(systemActor, { limit: 1 });
       if (existing.total === 0) {
@@ -68,6 +90,7 @@ export const consentBlock: BlockModule = {
     return {
       url: server.url,
       async close() {
+        clearInterval(timer);
         await server.close();
         await client.close();
       },
