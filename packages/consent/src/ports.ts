@@ -81,6 +81,10 @@ export interface ConsentRecordFilter extends PageQuery {
 export interface RevisionQuery extends PageQuery {
   /** `asc` (oldest first, the default) or `desc`. */
   order?: 'asc' | 'desc';
+  /** Only revisions at or after this ISO 8601 time. */
+  since?: string;
+  /** Only revisions before this ISO 8601 time. */
+  until?: string;
 }
 
 /** What the individual decided, with the notice they saw. */

@@ -131,6 +131,8 @@ export interface ConsentStoreSession {
     objectId: string,
     page: StorePage,
     order: 'asc' | 'desc',
+    /** ISO 8601 bounds on `timestamp`: `since` inclusive, `until` exclusive. */
+    range?: { since?: string; until?: string },
   ): Promise<Page<Revision>>;
   deleteRevisions(schemaName: RevisionSchemaName, objectIds: readonly string[]): Promise<void>;
 

@@ -88,7 +88,19 @@ const memo = <T extends z.ZodType>(key: unknown, make: () => T): T => {
 };
 const strictId = (what: string) => memo(`id:${what}`, () => z.strictObject({ [what]: idSchema }));
 const expected = z.number().int().min(1).optional();
-const revisionQuery = pageQuerySchema.extend({ order: z.enum(['asc', 'desc']).default('asc') });
+const revisionQuery = pageQuerySchema.extend({
+  order: z.enum(['asc', 'desc']).default('asc'),
+  since: z.iso.datetime({ offset: true }).optional(),
+  until: z.iso.datetime({ offset: true }).optional(),
+});
+/** Normalised bounds (UTC ISO, the form revisions are stamped in) or undefined. */
+const rangeOf = (query: { since?: string | undefined; until?: string | undefined }) =>
+  query.since === undefined && query.until === undefined
+    ? undefined
+    : {
+        ...(query.since !== undefined ? { since: new Date(query.since).toISOString() } : {}),
+        ...(query.until !== undefined ? { until: new Date(query.until).toISOString() } : {}),
+      };
 
 const schemaOf: Record<ObjectKind, RevisionSchemaName> = {
   Policy: 'Policy',
@@ -411,9 +423,19 @@ export function createConsentService(options: ConsentServiceOptions): ConsentSer
   }
 
   async function objectRevisions(kind: ObjectKind, id: string, query: unknown) {
-    const { offset, limit, order } = parse(revisionQuery, query ?? {}, '[consent] revision query');
-    const page = await store.listRevisions(schemaOf[kind], id, { offset, limit }, order);
-    if (page.total === 0) throw notFound(labelOf[kind]);
+    const { offset, limit, order, since, until } = parse(
+      revisionQuery,
+      query ?? {},
+      '[consent] revision query',
+    );
+    const range = rangeOf({ since, until });
+    const page = await store.listRevisions(schemaOf[kind], id, { offset, limit }, order, range);
+    if (
+      page.total === 0 &&
+      (await store.listRevisions(schemaOf[kind], id, { offset: 0, limit: 1 }, order)).total === 0
+    ) {
+      throw notFound(labelOf[kind]);
+    }
     return page;
   }
 
@@ -1385,7 +1407,7 @@ export function createConsentService(options: ConsentServiceOptions): ConsentSer
       return { consentRecord, revision: await latestRevision(store, consentRecord.revisionId) };
     },
     async listConsentRecordRevisions(context, input) {
-      const { consentRecordId, individualId, order, ...page } = parse(
+      const { consentRecordId, individualId, order, since, until, ...page } = parse(
         memo(18, () =>
           revisionQuery.extend({ consentRecordId: idSchema, individualId: idSchema.optional() }),
         ),
@@ -1399,8 +1421,15 @@ export function createConsentService(options: ConsentServiceOptions): ConsentSer
       } else if (individualId !== undefined) {
         await ownRecord(store, individualId, consentRecordId);
       }
-      const result = await store.listRevisions('ConsentRecord', consentRecordId, page, order);
-      if (result.total === 0) throw notFound('consent record');
+      const result = await store.listRevisions(
+        'ConsentRecord',
+        consentRecordId,
+        page,
+        order,
+        rangeOf({ since, until }),
+      );
+      if (result.total === 0 && !(await store.getRecord(consentRecordId)))
+        throw notFound('consent record');
       return result;
     },
     async getRevision(context, input) {

@@ -214,10 +214,14 @@ export function memoryConsentStore(): ConsentStore {
       const found = revisions.get(id);
       return found ? clone(found) : null;
     },
-    async listRevisions(schemaName, objectId, page, order) {
-      const list = (revisionIndex.get(`${schemaName}/${objectId}`) ?? []).map(
-        (id) => revisions.get(id) as Revision,
-      );
+    async listRevisions(schemaName, objectId, page, order, range) {
+      const list = (revisionIndex.get(`${schemaName}/${objectId}`) ?? [])
+        .map((id) => revisions.get(id) as Revision)
+        .filter(
+          (revision) =>
+            (range?.since === undefined || revision.timestamp >= range.since) &&
+            (range?.until === undefined || revision.timestamp < range.until),
+        );
       if (order === 'desc') list.reverse();
       return clone(paged(list, page));
     },

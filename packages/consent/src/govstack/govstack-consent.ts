@@ -262,7 +262,12 @@ export function govstackConsent(
         specPath('/config/policy/{policyId}/revisions/', { policyId: input.policyId }),
         pageOf<Revision>('revisions', revision),
         {
-          query: { ...paging(input), ...(input.order ? { order: input.order } : {}) },
+          query: {
+            ...paging(input),
+            ...(input.order ? { order: input.order } : {}),
+            ...(input.since ? { since: input.since } : {}),
+            ...(input.until ? { until: input.until } : {}),
+          },
         },
       ),
 
@@ -325,7 +330,14 @@ export function govstackConsent(
         'GET',
         `/config/data-agreement/${encodeURIComponent(input.dataAgreementId)}/revisions/`,
         pageOf<Revision>('revisions', revision),
-        { query: { ...paging(input), ...(input.order ? { order: input.order } : {}) } },
+        {
+          query: {
+            ...paging(input),
+            ...(input.order ? { order: input.order } : {}),
+            ...(input.since ? { since: input.since } : {}),
+            ...(input.until ? { until: input.until } : {}),
+          },
+        },
       ),
 
     createIndividual: (context, input) =>
@@ -561,6 +573,8 @@ export function govstackConsent(
                 ...individualQuery(input.individualId),
                 ...paging(input),
                 ...(input.order ? { order: input.order } : {}),
+                ...(input.since ? { since: input.since } : {}),
+                ...(input.until ? { until: input.until } : {}),
               },
             },
           )
@@ -569,7 +583,14 @@ export function govstackConsent(
             'GET',
             `/audit/consent-record/${encodeURIComponent(input.consentRecordId)}/revisions/`,
             pageOf<Revision>('revisions', revision),
-            { query: { ...paging(input), ...(input.order ? { order: input.order } : {}) } },
+            {
+              query: {
+                ...paging(input),
+                ...(input.order ? { order: input.order } : {}),
+                ...(input.since ? { since: input.since } : {}),
+                ...(input.until ? { until: input.until } : {}),
+              },
+            },
           ),
     getRevision: (context, input) =>
       call(

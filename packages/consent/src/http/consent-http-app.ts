@@ -48,7 +48,11 @@ const pageQuery = z.object({
   offset: z.coerce.number().int().min(0).optional(),
   limit: z.coerce.number().int().min(1).max(500).optional(),
 });
-const revisionQuery = pageQuery.extend({ order: z.enum(['asc', 'desc']).optional() });
+const revisionQuery = pageQuery.extend({
+  order: z.enum(['asc', 'desc']).optional(),
+  since: z.string().optional(),
+  until: z.string().optional(),
+});
 const individualHeaderNames = ['individualId', 'Individual-Id', 'X-Individual-Id'];
 const revisionIdQuery = z.object({ revisionId: z.string().optional() });
 const individualsQuery = pageQuery.extend({ externalId: z.string().optional() });

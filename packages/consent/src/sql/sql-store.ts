@@ -341,19 +341,23 @@ function session(db: SqlExecutor): ConsentStoreSession {
       );
       return rows[0]?.data ?? null;
     },
-    async listRevisions(schemaName, objectId, { offset, limit }, order) {
+    async listRevisions(schemaName, objectId, { offset, limit }, order, range) {
+      // Timestamps are stored as UTC ISO strings, which order like the instants they name.
+      const where = `schema_name = $1 and object_id = $2 and ($5::text is null or data->>'timestamp' >= $5)
+          and ($6::text is null or data->>'timestamp' < $6)`;
+      const bounds = [range?.since ?? null, range?.until ?? null];
       const { rows } = await db.query<{ data: Revision; total: number }>(
-        `select data, count(*) over ()::int as total from consent_revisions where schema_name = $1 and object_id = $2
+        `select data, count(*) over ()::int as total from consent_revisions where ${where}
           order by number ${order === 'desc' ? 'desc' : 'asc'} limit $3 offset $4`,
-        [schemaName, objectId, limit, offset],
+        [schemaName, objectId, limit, offset, ...bounds],
       );
       const total =
         rows[0]?.total ??
         (offset > 0
           ? await countOf(
               db,
-              'select count(*)::int as total from consent_revisions where schema_name = $1 and object_id = $2',
-              [schemaName, objectId],
+              `select count(*)::int as total from consent_revisions where ${where.replaceAll('$5', '$3').replaceAll('$6', '$4')}`,
+              [schemaName, objectId, ...bounds],
             )
           : 0);
       return page(

@@ -169,6 +169,50 @@ export function describeConsentConformance(options: ConsentConformanceOptions): 
         );
       });
 
+      it('filters, orders and pages a revision history', async () => {
+        const { policy } = await consent.createPolicy(operator, examplePolicy);
+        for (const version of ['2', '3']) {
+          await consent.updatePolicy(operator, {
+            policyId: policy.id,
+            policy: { ...examplePolicy, version },
+          });
+        }
+        const newestFirst = await consent.listPolicyRevisions(operator, {
+          policyId: policy.id,
+          order: 'desc',
+          limit: 2,
+        });
+        expect(newestFirst).toMatchObject({ total: 3, limit: 2 });
+        expect(newestFirst.items.map((revision) => revision.number)).toEqual([3, 2]);
+        const all = await consent.listPolicyRevisions(operator, {
+          policyId: policy.id,
+          since: '2000-01-01T00:00:00Z',
+        });
+        expect(all.total).toBe(3);
+        const none = await consent.listPolicyRevisions(operator, {
+          policyId: policy.id,
+          since: '2999-01-01T00:00:00Z',
+        });
+        expect(none).toMatchObject({ total: 0, items: [] });
+        expect(
+          (
+            await consent.listPolicyRevisions(operator, {
+              policyId: policy.id,
+              until: '2000-01-01T00:00:00Z',
+            })
+          ).total,
+        ).toBe(0);
+        await expect(
+          consent.listPolicyRevisions(operator, { policyId: policy.id, since: 'yesterday' }),
+        ).rejects.toEqual(code('VALIDATION_FAILED'));
+        await expect(
+          consent.listPolicyRevisions(operator, {
+            policyId: 'missing',
+            since: '2000-01-01T00:00:00Z',
+          }),
+        ).rejects.toEqual(code('NOT_FOUND'));
+      });
+
       it('rejects unknown fields and bad values without writing anything', async () => {
         await expect(
           consent.createPolicy(operator, { ...examplePolicy, extra: 1 } as never),
