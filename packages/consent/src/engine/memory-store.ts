@@ -27,7 +27,9 @@ function paged<T>(items: T[], page: StorePage): Page<T> {
 /**
  * A {@link ConsentStore} in process memory: for tests and throw-away demos. Transactions are
  * serialised and rolled back with an undo log, so it honours the same atomicity as the SQL store.
- * Objects are copied in and out (callers never share references with the store).
+ * Objects are copied in and out (callers never share references with the store). Reads outside
+ * a transaction are not isolated from one in progress (they may see its writes before it
+ * commits or rolls back) — one more reason it is not for production.
  */
 export function memoryConsentStore(): ConsentStore {
   const objects: { [K in ObjectKind]: Map<string, ConsentObjects[K]> } = {
