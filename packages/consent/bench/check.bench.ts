@@ -7,9 +7,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type ActorContext, memoryAuditSink } from '@govblocks/core';
-import { createHttpApp, sendJson } from '@govblocks/core/http';
+import { createHttpApp, type RunningServer, sendJson, startServer } from '@govblocks/core/http';
 import { createPgliteClient, createPostgresClient, type SqlClient } from '@govblocks/core/sql';
 import { Hono } from 'hono';
+import { Pool } from 'undici';
 import { type Comparison, defineBench } from '../../../tools/bench/harness.js';
 import { createConsentService } from '../src/engine/consent-service.js';
 import { memoryConsentStore } from '../src/engine/memory-store.js';
@@ -175,10 +176,50 @@ const kitComparison: Comparison = {
   target: { ratio: 0.5 },
 };
 
+let sockets: { servers: RunningServer[]; bare: Pool; binding: Pool; path: string };
+const socketComparison: Comparison = {
+  name: 'HTTP check endpoint vs a bare Hono handler, over real sockets (keep-alive, one connection each)',
+  time,
+  async setup() {
+    const [bareServer, bindingServer] = await Promise.all([
+      startServer(http.bare),
+      startServer(http.binding),
+    ]);
+    const path = new URL(http.url).pathname + new URL(http.url).search;
+    sockets = {
+      servers: [bareServer, bindingServer],
+      bare: new Pool(bareServer.url, { connections: 1 }),
+      binding: new Pool(bindingServer.url, { connections: 1 }),
+      path,
+    };
+  },
+  async teardown() {
+    await Promise.all([sockets.bare.close(), sockets.binding.close()]);
+    await Promise.all(sockets.servers.map((server) => server.close()));
+  },
+  baseline: {
+    name: 'bare Hono handler on @hono/node-server',
+    fn: async () => (await sockets.bare.request({ method: 'GET', path: sockets.path })).body.text(),
+  },
+  subject: {
+    name: 'consentHttpApp on startServer',
+    fn: async () =>
+      (
+        await sockets.binding.request({
+          method: 'GET',
+          path: sockets.path,
+          headers: { 'x-api-key': 'bench-key-0123456789' },
+        })
+      ).body.text(),
+  },
+  target: { ratio: 0.5 },
+};
+
 export default defineBench(
   memoryComparison,
   sqlComparison('pglite'),
   ...(process.env.DATABASE_URL ? [sqlComparison('postgres')] : []),
   httpComparison,
   kitComparison,
+  socketComparison,
 );
