@@ -13,7 +13,7 @@ export const consentBlock: BlockModule = {
   async serve(options) {
     const [
       { systemActor, uuidv7Generator },
-      { openDatabase },
+      { openDatabase, ...sqlKit },
       { startServer },
       consent,
       sql,
@@ -73,6 +73,7 @@ export const consentBlock: BlockModule = {
       .filter(Boolean)
       .map((key, index) => ({ key, id: `api-key-${index + 1}` }));
     const app = http.consentHttpApp(service, {
+      idempotency: sqlKit.sqlIdempotencyStore(client),
       auth:
         keys.length > 0
           ? { apiKeys: { headers: ['X-API-Key', 'apiKey', 'api_key'], keys } }

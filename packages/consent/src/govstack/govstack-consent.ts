@@ -196,6 +196,8 @@ export function govstackConsent(
       headers: callHeaders,
       ...(extra.query ? { query: extra.query } : {}),
       ...(extra.body !== undefined ? { body: extra.body } : {}),
+      // A key per call (the same on every attempt) makes retried POSTs safe on servers that honour it.
+      ...(method === 'POST' ? { idempotencyKey: 'auto' as const } : {}),
       ...(context.requestId ? { requestId: context.requestId } : {}),
       ...(context.correlationId ? { correlationId: context.correlationId } : {}),
     });

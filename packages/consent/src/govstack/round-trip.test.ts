@@ -1,4 +1,4 @@
-import { memoryAuditSink } from '@govblocks/core';
+import { memoryAuditSink, memoryIdempotencyStore } from '@govblocks/core';
 import { type RunningServer, startServer } from '@govblocks/core/http';
 import { afterAll, beforeAll } from 'vitest';
 import { createConsentService } from '../engine/consent-service.js';
@@ -22,6 +22,7 @@ let remote: ReturnType<typeof govstackConsent>;
 beforeAll(async () => {
   const app = consentHttpApp(forwarding, {
     auth: { apiKeys: { keys: [{ key: apiKey, id: 'conformance', type: 'service' }] } },
+    idempotency: memoryIdempotencyStore(),
   });
   server = await startServer(app, { port: 0 });
   remote = govstackConsent({ baseUrl: server.url, apiKey, retries: 0 });

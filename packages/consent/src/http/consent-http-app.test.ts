@@ -371,3 +371,37 @@ describe('consentHttpApp with bearer JWTs: individuals act for themselves only',
     expect(anonymous.status).toBe(401);
   });
 });
+
+describe('consentHttpApp idempotency keys', () => {
+  it('replays a repeated POST instead of acting twice, and refuses a key reused for another body', async () => {
+    const { memoryIdempotencyStore } = await import('@govblocks/core');
+    const service = createConsentService({ store: memoryConsentStore(), audit: memoryAuditSink() });
+    const app = consentHttpApp(service, {
+      auth: { apiKeys: { keys: [{ key: apiKey, id: 'test-client' }] } },
+      idempotency: memoryIdempotencyStore(),
+    });
+    const post = (body: unknown, key: string) =>
+      app.fetch(
+        new Request('http://consent.test/config/policy/', {
+          method: 'POST',
+          headers: {
+            'x-api-key': apiKey,
+            'content-type': 'application/json',
+            'idempotency-key': key,
+          },
+          body: JSON.stringify(body),
+        }),
+      );
+    const first = await post({ policy: examplePolicy }, 'key-1');
+    const again = await post({ policy: examplePolicy }, 'key-1');
+    expect(again.status).toBe(200);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(await again.json()).toEqual(await first.json());
+    expect((await service.listPolicies(operator)).total).toBe(1);
+    expect((await post({ policy: { ...examplePolicy, version: '2' } }, 'key-1')).status).toBe(422);
+    // A refused request releases its key.
+    expect((await post({ policy: { ...examplePolicy, url: 'nope' } }, 'key-2')).status).toBe(400);
+    expect((await post({ policy: examplePolicy }, 'key-2')).status).toBe(200);
+    expect((await service.listPolicies(operator)).total).toBe(2);
+  });
+});

@@ -1,4 +1,11 @@
-import { type ActorContext, ConflictError, parse, ValidationError } from '@govblocks/core';
+import {
+  type ActorContext,
+  ConflictError,
+  type IdempotencyStore,
+  parse,
+  runIdempotent,
+  ValidationError,
+} from '@govblocks/core';
 import {
   type AuthOptions,
   actorOf,
@@ -40,6 +47,13 @@ export interface ConsentHttpAppOptions {
    * Without it such requests answer 401.
    */
   anonymousActor?: ActorContext;
+  /**
+   * Where `Idempotency-Key`s of POST requests are kept (core's memory or SQL idempotency store).
+   * With it, a POST repeated with the same key and body replays the first answer
+   * (`Idempotent-Replayed: true`) instead of acting twice — the remote adapter sends a key with
+   * every POST so its retries are safe. Without it the header is ignored.
+   */
+  idempotency?: IdempotencyStore;
   /** Health check of the storage behind the service. */
   healthCheck?: () => Promise<void>;
 }
@@ -158,6 +172,43 @@ export function consentHttpApp(
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.healthCheck ? { health: { check: options.healthCheck } } : {}),
   });
+  const idempotency = options.idempotency;
+  if (idempotency) {
+    app.use('*', async (c, next) => {
+      const key = c.req.header('idempotency-key');
+      if (c.req.method !== 'POST' || key === undefined) return next();
+      const caller = c.get('actor')?.actor.id ?? 'anonymous';
+      const body = await c.req.text(); // Hono keeps the body, so handlers can still read it
+      const failed = Symbol('failed');
+      try {
+        const { value, replayed } = await runIdempotent({
+          store: idempotency,
+          scope: `consent:${caller}`,
+          key,
+          request: { method: c.req.method, path: c.req.path, query: c.req.queries(), body },
+          run: async () => {
+            await next();
+            // Error answers release the key (the caller may retry); only successes are kept.
+            if (c.res.status >= 400) throw failed;
+            return { status: c.res.status, body: await c.res.clone().text() };
+          },
+        });
+        if (replayed) {
+          return new Response(value.body, {
+            status: value.status,
+            headers: {
+              'content-type': 'application/json; charset=utf-8',
+              'idempotent-replayed': 'true',
+            },
+          });
+        }
+        return c.res;
+      } catch (error) {
+        if (error === failed) return c.res;
+        throw error;
+      }
+    });
+  }
   const route = (
     method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     path: string,
