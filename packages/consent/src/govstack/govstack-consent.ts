@@ -27,7 +27,7 @@ import {
   recordAliases,
   revisionAliases,
 } from '../wire/wire.js';
-import type { paths } from './generated/consent-api.js';
+import type { paths } from './generated/consent.js';
 
 export interface GovstackConsentOptions {
   /** Base URL of the Consent BB API, e.g. `https://consent.example.gov/api`. */

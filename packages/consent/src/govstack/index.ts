@@ -3,5 +3,5 @@ export { queuedIds, type SeedResult, seedGovstackFixtures } from './fixtures.js'
 export type {
   components as GovstackConsentComponents,
   paths as GovstackConsentPaths,
-} from './generated/consent-api.js';
+} from './generated/consent.js';
 export { type GovstackConsentOptions, govstackConsent } from './govstack-consent.js';
