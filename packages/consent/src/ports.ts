@@ -19,9 +19,11 @@
  * - The first argument is the {@link ActorContext}: who acts. A `person` actor is an
  *   individual and may only read or change *their own* individual and consent records (an
  *   individual whose `id` or `externalId` equals `actor.id`, or `actor.onBehalfOf` for a
- *   delegate); anything else throws `CONSENT_FORBIDDEN` (403). Administration (policies, data
- *   agreements, webhooks, listing individuals, auditor reads) is refused to `person` actors
- *   with `FORBIDDEN`. Role checks beyond that belong to the HTTP face's authentication.
+ *   delegate); anything else throws `CONSENT_FORBIDDEN` (403). Administration (changing
+ *   policies, data agreements and webhooks; listing policies, individuals and webhooks;
+ *   verification and auditor reads) is refused to `person` actors with `FORBIDDEN`; reading a
+ *   policy or data agreement is open to all. Role checks beyond that belong to the HTTP face's
+ *   authentication.
  * - Inputs are parsed with the strict schemas of `schemas.ts`: unknown fields, wrong types or
  *   bad ids throw `VALIDATION_FAILED` (400) before anything is written.
  * - A missing object throws `NOT_FOUND` (404). A record of another individual is reported as
@@ -324,9 +326,9 @@ export interface ConsentService {
   /**
    * Completes a signature: `signature` must be the object from {@link createSignature} (same
    * payload, for the record's *current* revision) with its `signature` filled in. The engine
-   * re-derives the payload and refuses a mismatch (`CONSENT_SIGNATURE_INVALID`); a
-   * `verificationMethod: 'jws'` signature is verified cryptographically when the caller gives
-   * a key resolver to the engine. The record becomes `signed`, with a new revision. Throws
+   * re-derives the payload and refuses a mismatch (`CONSENT_SIGNATURE_INVALID`); with the
+   * engine's `signatureVerifier` option, the signature itself is verified cryptographically
+   * too (e.g. a JWS against the individual's key). The record becomes `signed`, with a new revision. Throws
    * `CONSENT_ILLEGAL_STATE` for a withdrawn record, `CONSENT_CONCURRENT_UPDATE` when the record
    * changed since the payload was made. Audit: `consent.record.signed`.
    */
