@@ -1,5 +1,6 @@
 import type { BlockModule } from '../block-module.js';
 import { identityBlock } from './identity.js';
+import { consentBlock } from './consent.js';
 
 /**
  * The blocks the CLI knows. Each block adds one line here pointing at its module in this
@@ -7,3 +8,4 @@ import { identityBlock } from './identity.js';
  * stays fast.
  */
 export const blocks: BlockModule[] = [identityBlock];
+export const blocks: BlockModule[] = [consentBlock];

@@ -1,0 +1,1 @@
+export { type ConsentHttpAppOptions, consentHttpApp } from './consent-http-app.js';

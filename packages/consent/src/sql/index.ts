@@ -1,0 +1,1 @@
+export { consentMigrations, type SqlConsentStoreOptions, sqlConsentStore } from './sql-store.js';
