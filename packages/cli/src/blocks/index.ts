@@ -7,5 +7,4 @@ import { consentBlock } from './consent.js';
  * folder (`./consent.js`, …), which lazily imports the block package so `govblocks --help`
  * stays fast.
  */
-export const blocks: BlockModule[] = [identityBlock];
-export const blocks: BlockModule[] = [consentBlock];
+export const blocks: BlockModule[] = [identityBlock, consentBlock];
