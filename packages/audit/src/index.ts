@@ -1,7 +1,37 @@
 /** The name of this block, as it appears in audit events and CLI commands. */
 export const blockName = 'audit' as const;
 
-export { type AuditErrorCode, AuditError } from './errors.js';
+export {
+  type Checkpoint,
+  type Cosignature,
+  cosignCheckpoint,
+  formatCheckpoint,
+  parseCheckpoint,
+  signCheckpoint,
+  verifyCheckpoint,
+  verifyCosignatures,
+} from './checkpoint/checkpoint.js';
+export { signTreeHeadJws, type TreeHeadClaims, verifyTreeHeadJws } from './checkpoint/jws.js';
+export {
+  createNoteSigner,
+  createNoteVerifier,
+  generateNoteKey,
+  type NoteKeyType,
+  type NoteSigner,
+  type NoteVerifier,
+  noteKeyId,
+  verifierKeyOf,
+} from './checkpoint/keys.js';
+export {
+  type NoteSignature,
+  openSignedNote,
+  parseSignedNote,
+  signNote,
+} from './checkpoint/note.js';
+export { type AuditLogOptions, createAuditLog, prepareLeaf } from './engine/audit-log.js';
+export { type AuditSinkOptions, createAuditSink, type LogAuditSink } from './engine/audit-sink.js';
+export { memoryAuditStore } from './engine/memory-store.js';
+export { AuditError, type AuditErrorCode } from './errors.js';
 export type {
   AuditEntry,
   AuditLog,
@@ -18,19 +48,23 @@ export type {
 } from './ports.js';
 export {
   type AuditEvent,
-  auditEventSchema,
   type AuditQuery,
-  auditQuerySchema,
   type AuditSinkEventInput,
+  auditEventSchema,
+  auditQuerySchema,
   auditSinkEventInputSchema,
   pseudonymSchema,
   type SealedFields,
   sealedFieldsSchema,
 } from './schemas.js';
-export { type AuditLogOptions, createAuditLog, prepareLeaf } from './engine/audit-log.js';
-export { memoryAuditStore } from './engine/memory-store.js';
-export { type AuditSinkOptions, createAuditSink, type LogAuditSink } from './engine/audit-sink.js';
 export { memorySubjectKeyStore, type SubjectKey, type SubjectKeyStore } from './subject-keys.js';
+export {
+  appendLeaves,
+  type CompactRange,
+  type CompletedNode,
+  compactRangeRoot,
+  emptyCompactRange,
+} from './tree/compact-range.js';
 export {
   consistencyProofRanges,
   emptyRoot,
@@ -46,32 +80,3 @@ export {
   verifyConsistency,
   verifyInclusion,
 } from './tree/merkle.js';
-export {
-  appendLeaves,
-  type CompactRange,
-  type CompletedNode,
-  compactRangeRoot,
-  emptyCompactRange,
-} from './tree/compact-range.js';
-export {
-  createNoteSigner,
-  createNoteVerifier,
-  generateNoteKey,
-  type NoteKeyType,
-  type NoteSigner,
-  type NoteVerifier,
-  noteKeyId,
-  verifierKeyOf,
-} from './checkpoint/keys.js';
-export { type NoteSignature, openSignedNote, parseSignedNote, signNote } from './checkpoint/note.js';
-export {
-  type Checkpoint,
-  type Cosignature,
-  cosignCheckpoint,
-  formatCheckpoint,
-  parseCheckpoint,
-  signCheckpoint,
-  verifyCheckpoint,
-  verifyCosignatures,
-} from './checkpoint/checkpoint.js';
-export { signTreeHeadJws, type TreeHeadClaims, verifyTreeHeadJws } from './checkpoint/jws.js';

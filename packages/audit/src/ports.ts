@@ -81,7 +81,9 @@ export interface AuditStore {
   leaves(from: number, to: number): Promise<StoredLeaf[]>;
 
   /** Leaves matching the query, in index order, paged (`limit`, `cursor`). Uses indexes, not scans. */
-  query(query: Required<Pick<AuditQuery, 'limit'>> & Omit<AuditQuery, 'limit'>): Promise<StoredLeafPage>;
+  query(
+    query: Required<Pick<AuditQuery, 'limit'>> & Omit<AuditQuery, 'limit'>,
+  ): Promise<StoredLeafPage>;
 }
 
 /** Where an appended event landed. */

@@ -77,7 +77,10 @@ export const auditQuerySchema = z.strictObject({
   /** Exclusive upper bound on the event time. */
   to: z.iso.datetime({ offset: false }).optional(),
   /** The `next` cursor of the previous page. */
-  cursor: z.string().regex(/^\d{1,16}$/).optional(),
+  cursor: z
+    .string()
+    .regex(/^\d{1,16}$/)
+    .optional(),
   /** Page size, 1–1000. Default 100. */
   limit: z.number().int().min(1).max(1000).default(100),
 });

@@ -52,7 +52,11 @@ export function sealFields(plaintext: string, key: SubjectKey, eventId: string):
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key.key, iv);
   cipher.setAAD(Buffer.from(eventId));
-  const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+  const data = Buffer.concat([
+    cipher.update(plaintext, 'utf8'),
+    cipher.final(),
+    cipher.getAuthTag(),
+  ]);
   return { alg: 'A256GCM', kid: key.id, iv: toBase64Url(iv), data: toBase64Url(data) };
 }
 
@@ -62,5 +66,8 @@ export function openFields(sealed: SealedFields, key: Uint8Array, eventId: strin
   const decipher = createDecipheriv('aes-256-gcm', key, fromBase64Url(sealed.iv));
   decipher.setAAD(Buffer.from(eventId));
   decipher.setAuthTag(data.subarray(data.length - 16));
-  return Buffer.concat([decipher.update(data.subarray(0, data.length - 16)), decipher.final()]).toString('utf8');
+  return Buffer.concat([
+    decipher.update(data.subarray(0, data.length - 16)),
+    decipher.final(),
+  ]).toString('utf8');
 }

@@ -15,12 +15,24 @@ export interface Checkpoint {
   extensions: string[];
 }
 
-const malformed = (why: string) => new AuditError('AUDIT_CHECKPOINT_MALFORMED', `[audit/checkpoint] ${why}`);
+const malformed = (why: string) =>
+  new AuditError('AUDIT_CHECKPOINT_MALFORMED', `[audit/checkpoint] ${why}`);
 
 /** The checkpoint body: origin, decimal size, base64 root hash, extension lines, each ending in a newline. */
-export function formatCheckpoint(checkpoint: { origin: string; size: number; rootHash: Hash; extensions?: string[] }): string {
-  if (!checkpoint.origin || /[\n]/.test(checkpoint.origin)) throw malformed('origin must be one non-empty line');
-  return [checkpoint.origin, String(checkpoint.size), toBase64(checkpoint.rootHash), ...(checkpoint.extensions ?? [])]
+export function formatCheckpoint(checkpoint: {
+  origin: string;
+  size: number;
+  rootHash: Hash;
+  extensions?: string[];
+}): string {
+  if (!checkpoint.origin || /[\n]/.test(checkpoint.origin))
+    throw malformed('origin must be one non-empty line');
+  return [
+    checkpoint.origin,
+    String(checkpoint.size),
+    toBase64(checkpoint.rootHash),
+    ...(checkpoint.extensions ?? []),
+  ]
     .map((line) => `${line}\n`)
     .join('');
 }
@@ -28,12 +40,19 @@ export function formatCheckpoint(checkpoint: { origin: string; size: number; roo
 /** Parses a checkpoint body (the note text). */
 export function parseCheckpoint(text: string): Checkpoint {
   const lines = text.split('\n');
-  if (lines.pop() !== '' || lines.length < 3) throw malformed('a checkpoint has at least three lines');
-  const [origin, sizeText, rootText, ...extensions] = lines as [string, string, string, ...string[]];
+  if (lines.pop() !== '' || lines.length < 3)
+    throw malformed('a checkpoint has at least three lines');
+  const [origin, sizeText, rootText, ...extensions] = lines as [
+    string,
+    string,
+    string,
+    ...string[],
+  ];
   if (!origin) throw malformed('empty origin');
-  if (!/^(0|[1-9][0-9]*)$/.test(sizeText) || !Number.isSafeInteger(Number(sizeText))) throw malformed('bad tree size');
+  if (!/^(0|[1-9][0-9]*)$/.test(sizeText) || !Number.isSafeInteger(Number(sizeText)))
+    throw malformed('bad tree size');
   const rootHash = fromBase64(rootText);
-  if (!rootHash || rootHash.length !== 32) throw malformed('bad root hash');
+  if (rootHash?.length !== 32) throw malformed('bad root hash');
   if (extensions.some((line) => line === '')) throw malformed('empty extension line');
   return { origin, size: Number(sizeText), rootHash, extensions };
 }
@@ -55,7 +74,10 @@ export function verifyCheckpoint(
   const { text, signedBy } = openSignedNote(note, options.keys);
   const checkpoint = parseCheckpoint(text);
   if (options.origin !== undefined && checkpoint.origin !== options.origin) {
-    throw new AuditError('AUDIT_SIGNATURE_INVALID', `[audit/checkpoint] origin is not '${options.origin}'`);
+    throw new AuditError(
+      'AUDIT_SIGNATURE_INVALID',
+      `[audit/checkpoint] origin is not '${options.origin}'`,
+    );
   }
   return { ...checkpoint, signedBy: signedBy.map((key) => key.name) };
 }
@@ -75,13 +97,21 @@ export function cosignCheckpoint(
   note: string,
   options: { cosigner: NoteSigner; logKeys: readonly NoteVerifier[]; time: number },
 ): string {
-  if (options.cosigner.type !== 0x04) throw new AuditError('AUDIT_KEY_MALFORMED', '[audit/cosignature] a cosigner key has type 0x04');
+  if (options.cosigner.type !== 0x04)
+    throw new AuditError('AUDIT_KEY_MALFORMED', '[audit/cosignature] a cosigner key has type 0x04');
   const { text } = openSignedNote(note, options.logKeys);
   const time = BigInt(Math.floor(options.time));
   const timestamp = new Uint8Array(8);
   new DataView(timestamp.buffer).setBigUint64(0, time);
   const signature = options.cosigner.sign(cosignedMessage(text, time));
-  return note + signatureLine(options.cosigner.name, options.cosigner.keyId, Uint8Array.of(...timestamp, ...signature));
+  return (
+    note +
+    signatureLine(
+      options.cosigner.name,
+      options.cosigner.keyId,
+      Uint8Array.of(...timestamp, ...signature),
+    )
+  );
 }
 
 /** A valid cosignature: who and when (POSIX seconds). */
@@ -104,21 +134,43 @@ export function verifyCosignatures(
   const valid = new Map<string, Cosignature>();
   for (const line of signatures) {
     const witness = options.witnesses.find(
-      (candidate) => candidate.type === 0x04 && candidate.name === line.name && keyIdsEqual(candidate.keyId, line.keyId),
+      (candidate) =>
+        candidate.type === 0x04 &&
+        candidate.name === line.name &&
+        keyIdsEqual(candidate.keyId, line.keyId),
     );
     if (!witness) continue;
-    if (line.signature.length !== 72) throw new AuditError('AUDIT_SIGNATURE_INVALID', `[audit/cosignature] bad cosignature by '${line.name}'`);
+    if (line.signature.length !== 72)
+      throw new AuditError(
+        'AUDIT_SIGNATURE_INVALID',
+        `[audit/cosignature] bad cosignature by '${line.name}'`,
+      );
     const time = new DataView(line.signature.buffer, line.signature.byteOffset, 8).getBigUint64(0);
-    if (time > 2n ** 63n - 1n || !witness.verify(cosignedMessage(text, time), line.signature.subarray(8))) {
-      throw new AuditError('AUDIT_SIGNATURE_INVALID', `[audit/cosignature] cosignature by '${line.name}' does not verify`);
+    if (
+      time > 2n ** 63n - 1n ||
+      !witness.verify(cosignedMessage(text, time), line.signature.subarray(8))
+    ) {
+      throw new AuditError(
+        'AUDIT_SIGNATURE_INVALID',
+        `[audit/cosignature] cosignature by '${line.name}' does not verify`,
+      );
     }
     if (options.notAfter !== undefined && Number(time) > options.notAfter) {
-      throw new AuditError('AUDIT_SIGNATURE_INVALID', `[audit/cosignature] cosignature by '${line.name}' is from the future`);
+      throw new AuditError(
+        'AUDIT_SIGNATURE_INVALID',
+        `[audit/cosignature] cosignature by '${line.name}' is from the future`,
+      );
     }
-    valid.set(`${witness.name}/${witness.publicKey.join(',')}`, { name: witness.name, time: Number(time) });
+    valid.set(`${witness.name}/${witness.publicKey.join(',')}`, {
+      name: witness.name,
+      time: Number(time),
+    });
   }
   if (valid.size < options.quorum) {
-    throw new AuditError('AUDIT_SIGNATURE_INVALID', `[audit/cosignature] ${valid.size} of the required ${options.quorum} witness cosignatures`);
+    throw new AuditError(
+      'AUDIT_SIGNATURE_INVALID',
+      `[audit/cosignature] ${valid.size} of the required ${options.quorum} witness cosignatures`,
+    );
   }
   return [...valid.values()];
 }

@@ -34,7 +34,11 @@ export async function signTreeHeadJws(options: {
   };
   const key = await importJWK(options.signer.jwk, 'EdDSA');
   return new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
-    .setProtectedHeader({ alg: 'EdDSA', kid: options.signer.jwk.kid, typ: 'govblocks-tree-head+jws' })
+    .setProtectedHeader({
+      alg: 'EdDSA',
+      kid: options.signer.jwk.kid,
+      typ: 'govblocks-tree-head+jws',
+    })
     .sign(key);
 }
 
@@ -47,20 +51,42 @@ export async function verifyTreeHeadJws(
   options: { keys: readonly NoteVerifier[]; origin?: string },
 ): Promise<TreeHead & { origin: string; issuedAt: Date }> {
   const { compactVerify, createLocalJWKSet } = await import('jose');
-  const jwks = createLocalJWKSet({ keys: options.keys.filter((key) => key.type === 0x01).map((key) => ({ ...key.jwk, alg: 'EdDSA' })) });
+  const jwks = createLocalJWKSet({
+    keys: options.keys
+      .filter((key) => key.type === 0x01)
+      .map((key) => ({ ...key.jwk, alg: 'EdDSA' })),
+  });
   let payload: Uint8Array;
   try {
     ({ payload } = await compactVerify(jws, jwks, { algorithms: ['EdDSA'] }));
   } catch (error) {
-    throw new AuditError('AUDIT_SIGNATURE_INVALID', '[audit/jws] the tree head JWS does not verify with the given keys', { cause: error });
+    throw new AuditError(
+      'AUDIT_SIGNATURE_INVALID',
+      '[audit/jws] the tree head JWS does not verify with the given keys',
+      { cause: error },
+    );
   }
   const claims = JSON.parse(new TextDecoder().decode(payload)) as Partial<TreeHeadClaims>;
   const rootHash = typeof claims.root === 'string' ? fromBase64Url(claims.root) : undefined;
-  if (typeof claims.iss !== 'string' || !Number.isSafeInteger(claims.size) || !rootHash || rootHash.length !== 32 || typeof claims.iat !== 'number') {
+  if (
+    typeof claims.iss !== 'string' ||
+    !Number.isSafeInteger(claims.size) ||
+    !rootHash ||
+    rootHash.length !== 32 ||
+    typeof claims.iat !== 'number'
+  ) {
     throw new AuditError('AUDIT_SIGNATURE_INVALID', '[audit/jws] malformed tree head claims');
   }
   if (options.origin !== undefined && claims.iss !== options.origin) {
-    throw new AuditError('AUDIT_SIGNATURE_INVALID', `[audit/jws] issuer is not '${options.origin}'`);
+    throw new AuditError(
+      'AUDIT_SIGNATURE_INVALID',
+      `[audit/jws] issuer is not '${options.origin}'`,
+    );
   }
-  return { origin: claims.iss, size: claims.size as number, rootHash, issuedAt: new Date(claims.iat * 1000) };
+  return {
+    origin: claims.iss,
+    size: claims.size as number,
+    rootHash,
+    issuedAt: new Date(claims.iat * 1000),
+  };
 }

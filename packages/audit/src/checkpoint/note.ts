@@ -11,20 +11,25 @@ export interface NoteSignature {
 }
 
 const dash = '\u2014 ';
-const malformed = (why: string) => new AuditError('AUDIT_CHECKPOINT_MALFORMED', `[audit/note] ${why}`);
+const malformed = (why: string) =>
+  new AuditError('AUDIT_CHECKPOINT_MALFORMED', `[audit/note] ${why}`);
 
 /** Splits a signed note (https://c2sp.org/signed-note) into its text and signature lines. */
 export function parseSignedNote(note: string): { text: string; signatures: NoteSignature[] } {
   const split = note.lastIndexOf('\n\n');
-  if (split < 0 || !note.endsWith('\n')) throw malformed('a signed note is text, a blank line, and signature lines');
+  if (split < 0 || !note.endsWith('\n'))
+    throw malformed('a signed note is text, a blank line, and signature lines');
   const text = note.slice(0, split + 1);
-  if (/[\u0000-\u0009\u000b-\u001f\u007f]/.test(text)) throw malformed('control characters in note text');
+  if ([...text].some((char) => char !== '\n' && (char < ' ' || char === '\u007f')))
+    throw malformed('control characters in note text');
   const lines = note.slice(split + 2, -1).split('\n');
   const signatures = lines.map((line) => {
-    if (!line.startsWith(dash)) throw malformed('signature lines start with an em dash and a space');
+    if (!line.startsWith(dash))
+      throw malformed('signature lines start with an em dash and a space');
     const [name, encoded, extra] = line.slice(dash.length).split(' ');
     const bytes = encoded ? fromBase64(encoded) : undefined;
-    if (!name || !bytes || extra !== undefined || bytes.length < 5) throw malformed('bad signature line');
+    if (!name || !bytes || extra !== undefined || bytes.length < 5)
+      throw malformed('bad signature line');
     return { name, keyId: bytes.subarray(0, 4), signature: bytes.subarray(4) };
   });
   if (signatures.length === 0) throw malformed('a signed note needs at least one signature');
@@ -43,28 +48,39 @@ export function signNote(text: string, signers: readonly NoteSigner[]): string {
   return `${text}\n${signers.map((signer) => signatureLine(signer.name, signer.keyId, signer.sign(message))).join('')}`;
 }
 
-const sameId = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((byte, index) => byte === b[index]);
+const sameId = (a: Uint8Array, b: Uint8Array) =>
+  a.length === b.length && a.every((byte, index) => byte === b[index]);
 
 /**
  * Verifies a signed note against a set of known keys (several, for key rotation). Returns the
  * text and the keys that signed it. Unknown signatures are ignored; a signature by a known key
  * that does not verify, or no known signature at all, is `AUDIT_SIGNATURE_INVALID`.
  */
-export function openSignedNote(note: string, verifiers: readonly NoteVerifier[]): { text: string; signedBy: NoteVerifier[] } {
+export function openSignedNote(
+  note: string,
+  verifiers: readonly NoteVerifier[],
+): { text: string; signedBy: NoteVerifier[] } {
   const { text, signatures } = parseSignedNote(note);
   const message = Buffer.from(text, 'utf8');
   const signedBy: NoteVerifier[] = [];
   for (const line of signatures) {
     const verifier = verifiers.find(
-      (candidate) => candidate.type === 0x01 && candidate.name === line.name && sameId(candidate.keyId, line.keyId),
+      (candidate) =>
+        candidate.type === 0x01 &&
+        candidate.name === line.name &&
+        sameId(candidate.keyId, line.keyId),
     );
     if (!verifier) continue;
     if (!verifier.verify(message, line.signature)) {
-      throw new AuditError('AUDIT_SIGNATURE_INVALID', `[audit/note] signature by '${line.name}' does not verify`);
+      throw new AuditError(
+        'AUDIT_SIGNATURE_INVALID',
+        `[audit/note] signature by '${line.name}' does not verify`,
+      );
     }
     signedBy.push(verifier);
   }
-  if (signedBy.length === 0) throw new AuditError('AUDIT_SIGNATURE_INVALID', '[audit/note] no signature by a known key');
+  if (signedBy.length === 0)
+    throw new AuditError('AUDIT_SIGNATURE_INVALID', '[audit/note] no signature by a known key');
   return { text, signedBy };
 }
 

@@ -1,6 +1,6 @@
 import { ConfigurationError, canonicalJson, parse } from '@govblocks/core';
-import { type NoteSigner } from '../checkpoint/keys.js';
 import { signCheckpoint } from '../checkpoint/checkpoint.js';
+import type { NoteSigner } from '../checkpoint/keys.js';
 import { AuditError } from '../errors.js';
 import type {
   AuditEntry,
@@ -56,7 +56,8 @@ function decode(stored: StoredLeaf): AuditEntry {
   return { ...stored, event: JSON.parse(stored.leaf) as AuditEvent };
 }
 
-const outOfRange = (what: string) => new AuditError('AUDIT_INDEX_OUT_OF_RANGE', `[audit/log] ${what}`);
+const outOfRange = (what: string) =>
+  new AuditError('AUDIT_INDEX_OUT_OF_RANGE', `[audit/log] ${what}`);
 
 /**
  * Creates the audit log engine over a store. Appends made in the same tick (and those arriving
@@ -72,7 +73,8 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   if (store?.specificationVersion !== 'audit-store/v1') {
     throw new ConfigurationError('[audit/log] store must implement audit-store/v1');
   }
-  if (!options.origin || /\s/.test(options.origin)) throw new ConfigurationError('[audit/log] origin must be a non-empty name without spaces');
+  if (!options.origin || /\s/.test(options.origin))
+    throw new ConfigurationError('[audit/log] origin must be a non-empty name without spaces');
   const maxBatch = options.maxBatch ?? 2_000;
 
   interface Pending {
@@ -89,9 +91,13 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       queue = queue.slice(batch.length);
       try {
         const { first } = await store.append(batch.map((pending) => pending.prepared));
-        batch.forEach((pending, offset) =>
-          pending.resolve({ index: first + offset, id: pending.prepared.fields.id, leafHash: pending.prepared.leafHash }),
-        );
+        for (const [offset, pending] of batch.entries()) {
+          pending.resolve({
+            index: first + offset,
+            id: pending.prepared.fields.id,
+            leafHash: pending.prepared.leafHash,
+          });
+        }
       } catch (error) {
         for (const pending of batch) pending.reject(error);
       }
@@ -133,9 +139,13 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     head: () => store.head(),
 
     async checkpoint(size) {
-      if (!options.signer) throw new ConfigurationError('[audit/log] this log has no signer: pass `signer` to createAuditLog');
+      if (!options.signer)
+        throw new ConfigurationError(
+          '[audit/log] this log has no signer: pass `signer` to createAuditLog',
+        );
       const head = await checkSize(size);
-      const rootHash = head.requested === head.size ? head.rootHash : await log.rootAt(head.requested);
+      const rootHash =
+        head.requested === head.size ? head.rootHash : await log.rootAt(head.requested);
       return signCheckpoint(options.origin, { size: head.requested, rootHash }, options.signer);
     },
 
@@ -144,8 +154,16 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       if (!Number.isSafeInteger(index) || index < 0 || index >= head.requested) {
         throw outOfRange(`leaf ${index} is not in a tree of ${head.requested} leaves`);
       }
-      const hashes = await readRanges([[index, index + 1], ...inclusionProofRanges(index, head.requested)]);
-      return { index, size: head.requested, leafHash: hashes[0]!, path: hashes.slice(1) } satisfies InclusionProof;
+      const hashes = await readRanges([
+        [index, index + 1],
+        ...inclusionProofRanges(index, head.requested),
+      ]);
+      return {
+        index,
+        size: head.requested,
+        leafHash: hashes[0]!,
+        path: hashes.slice(1),
+      } satisfies InclusionProof;
     },
 
     async consistencyProof(first, second) {

@@ -12,8 +12,12 @@ import {
 } from '@govblocks/core';
 import { toBase64Url } from '../encoding.js';
 import type { AuditLog, AuditReceipt } from '../ports.js';
-import { type AuditEvent, type AuditSinkEventInput, auditSinkEventInputSchema } from '../schemas.js';
-import { openFields, sealFields, type SubjectKeyStore } from '../subject-keys.js';
+import {
+  type AuditEvent,
+  type AuditSinkEventInput,
+  auditSinkEventInputSchema,
+} from '../schemas.js';
+import { openFields, type SubjectKeyStore, sealFields } from '../subject-keys.js';
 
 export interface AuditSinkOptions {
   log: AuditLog;
@@ -68,11 +72,13 @@ export function createAuditSink(options: AuditSinkOptions): LogAuditSink {
   if (!(options.pseudonymKey instanceof Uint8Array) || options.pseudonymKey.length < 32) {
     throw new ConfigurationError('[audit/sink] pseudonymKey must be at least 32 bytes');
   }
-  if (options.log?.specificationVersion !== 'audit/v1') throw new ConfigurationError('[audit/sink] log must implement audit/v1');
+  if (options.log?.specificationVersion !== 'audit/v1')
+    throw new ConfigurationError('[audit/sink] log must implement audit/v1');
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? uuidv7Generator(clock);
   const pseudonymKey = Buffer.from(options.pseudonymKey);
-  const pseudonymOf = (identifier: string) => toBase64Url(createHmac('sha256', pseudonymKey).update(identifier, 'utf8').digest());
+  const pseudonymOf = (identifier: string) =>
+    toBase64Url(createHmac('sha256', pseudonymKey).update(identifier, 'utf8').digest());
 
   async function prepare(input: AuditSinkEventInput): Promise<AuditEvent> {
     const { subject, time, personalData, ...rest } = parse(auditSinkEventInputSchema, input);
@@ -82,8 +88,12 @@ export function createAuditSink(options: AuditSinkOptions): LogAuditSink {
       if (subject.personal === false) event.subject.id = subject.id;
     }
     if (personalData !== undefined) {
-      if (!event.subject) throw new ValidationError('[audit/sink] personalData needs a subject', [{ pointer: '/personalData', detail: 'needs a subject' }]);
-      if (!options.subjectKeys) throw new ConfigurationError('[audit/sink] personalData needs a subjectKeys store');
+      if (!event.subject)
+        throw new ValidationError('[audit/sink] personalData needs a subject', [
+          { pointer: '/personalData', detail: 'needs a subject' },
+        ]);
+      if (!options.subjectKeys)
+        throw new ConfigurationError('[audit/sink] personalData needs a subjectKeys store');
       const key = await options.subjectKeys.keyFor(event.subject.pseudonym);
       event.sealed = sealFields(canonicalJson(personalData), key, event.id);
     }
@@ -107,7 +117,8 @@ export function createAuditSink(options: AuditSinkOptions): LogAuditSink {
       return JSON.parse(openFields(event.sealed, key, event.id)) as Record<string, unknown>;
     },
     async erase(identifier, actor, legalBasis) {
-      if (!options.subjectKeys) throw new ConfigurationError('[audit/sink] erase needs a subjectKeys store');
+      if (!options.subjectKeys)
+        throw new ConfigurationError('[audit/sink] erase needs a subjectKeys store');
       const pseudonym = pseudonymOf(identifier);
       const erased = await options.subjectKeys.erase(pseudonym);
       await options.log.append({

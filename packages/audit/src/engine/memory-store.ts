@@ -1,6 +1,11 @@
-import { appendLeaves, type CompactRange, compactRangeRoot, emptyCompactRange } from '../tree/compact-range.js';
 import { AuditError } from '../errors.js';
 import type { AuditStore, LeafFields, StoredLeaf, StoredLeafPage } from '../ports.js';
+import {
+  appendLeaves,
+  type CompactRange,
+  compactRangeRoot,
+  emptyCompactRange,
+} from '../tree/compact-range.js';
 import type { Hash } from '../tree/merkle.js';
 
 /**
@@ -26,10 +31,22 @@ export function memoryAuditStore(): AuditStore & {
         range,
         leaves.map((leaf) => leaf.leafHash),
         (node) => {
-          (levels[node.level] ??= [])[node.index] = node.hash;
+          let level = levels[node.level];
+          if (!level) {
+            level = [];
+            levels[node.level] = level;
+          }
+          level[node.index] = node.hash;
         },
       );
-      leaves.forEach((leaf, offset) => rows.push({ index: first + offset, leaf: leaf.leaf, leafHash: leaf.leafHash, fields: leaf.fields }));
+      for (const [offset, leaf] of leaves.entries()) {
+        rows.push({
+          index: first + offset,
+          leaf: leaf.leaf,
+          leafHash: leaf.leafHash,
+          fields: leaf.fields,
+        });
+      }
       root = compactRangeRoot(range);
       return { first, head: { size: range.size, rootHash: root } };
     },
@@ -39,12 +56,18 @@ export function memoryAuditStore(): AuditStore & {
     async nodes(keys) {
       return keys.map((key) => {
         const hash = levels[key.level]?.[key.index];
-        if (!hash) throw new AuditError('AUDIT_INDEX_OUT_OF_RANGE', `[audit/memory] no node ${key.level}/${key.index}`);
+        if (!hash)
+          throw new AuditError(
+            'AUDIT_INDEX_OUT_OF_RANGE',
+            `[audit/memory] no node ${key.level}/${key.index}`,
+          );
         return hash;
       });
     },
     async leaves(from, to) {
-      return rows.slice(Math.max(0, from), Math.max(0, to)).map(({ index, leaf, leafHash }) => ({ index, leaf, leafHash }));
+      return rows
+        .slice(Math.max(0, from), Math.max(0, to))
+        .map(({ index, leaf, leafHash }) => ({ index, leaf, leafHash }));
     },
     async query(query) {
       const start = query.cursor === undefined ? 0 : Number(query.cursor);

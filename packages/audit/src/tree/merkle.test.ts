@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { appendLeaves, compactRangeKeys, compactRangeRoot, emptyCompactRange } from './compact-range.js';
+import {
+  appendLeaves,
+  compactRangeKeys,
+  compactRangeRoot,
+  emptyCompactRange,
+} from './compact-range.js';
 import {
   consistencyProofRanges,
   type Hash,
@@ -46,9 +51,16 @@ const subproof = (m: number, d: Uint8Array[], b: boolean): Uint8Array[] => {
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
 // The eight leaves of the Certificate Transparency reference test data (RFC 6962 era).
-const ctLeaves = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'].map(
-  (value) => new Uint8Array(Buffer.from(value, 'hex')),
-);
+const ctLeaves = [
+  '',
+  '00',
+  '10',
+  '2021',
+  '3031',
+  '40414243',
+  '5051525354555657',
+  '606162636465666768696a6b6c6d6e6f',
+].map((value) => new Uint8Array(Buffer.from(value, 'hex')));
 const ctRoots = [
   'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
   '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
@@ -61,11 +73,14 @@ const ctRoots = [
   '5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328',
 ];
 
-const leavesOf = (n: number) => Array.from({ length: n }, (_, index) => new Uint8Array(Buffer.from(`leaf ${index}`)));
+const leavesOf = (n: number) =>
+  Array.from({ length: n }, (_, index) => new Uint8Array(Buffer.from(`leaf ${index}`)));
 
 /** A node reader over all leaf hashes, as a store would answer. */
 const readerOver = (leafHashes: Hash[]) => (keys: readonly NodeKey[]) =>
-  keys.map((key) => rootFromLeafHashes(leafHashes, key.index * 2 ** key.level, (key.index + 1) * 2 ** key.level));
+  keys.map((key) =>
+    rootFromLeafHashes(leafHashes, key.index * 2 ** key.level, (key.index + 1) * 2 ** key.level),
+  );
 
 async function inclusionProof(leafHashes: Hash[], index: number) {
   return hashRanges(inclusionProofRanges(index, leafHashes.length), readerOver(leafHashes));
@@ -84,7 +99,10 @@ describe('RFC 9162 tree hashes', () => {
   });
 
   it('match the reference inclusion proof of leaf 0 in the 8-leaf tree', async () => {
-    const proof = await inclusionProof(ctLeaves.map((leaf) => hashLeaf(leaf)), 0);
+    const proof = await inclusionProof(
+      ctLeaves.map((leaf) => hashLeaf(leaf)),
+      0,
+    );
     expect(proof.map(hex)).toEqual([
       '96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7',
       '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
@@ -100,7 +118,9 @@ describe('RFC 9162 tree hashes', () => {
       expect(hex(compactRangeRoot(range))).toBe(hex(mth(data.slice(0, size))));
       expect(compactRangeKeys(size).length).toBe(range.hashes.length);
       if (size < data.length) {
-        range = appendLeaves(range, [hashLeaf(data[size]!)], (node) => nodes.set(`${node.level}:${node.index}`, hex(node.hash)));
+        range = appendLeaves(range, [hashLeaf(data[size]!)], (node) =>
+          nodes.set(`${node.level}:${node.index}`, hex(node.hash)),
+        );
       }
     }
     // Every completed perfect subtree is exactly the MTH of its leaves.
@@ -110,12 +130,26 @@ describe('RFC 9162 tree hashes', () => {
     }
   });
 
-  it('inclusion proofs equal the RFC PATH for every leaf of sizes 1–33 and some larger ones', async () => {
-    for (const size of [...Array.from({ length: 33 }, (_, index) => index + 1), 63, 64, 65, 100, 127, 255, 257]) {
+  it('inclusion proofs equal the RFC PATH for every leaf of sizes 1–33, and sampled leaves of larger trees', async () => {
+    for (const size of [
+      ...Array.from({ length: 33 }, (_, index) => index + 1),
+      63,
+      64,
+      65,
+      100,
+      127,
+      255,
+      257,
+    ]) {
       const data = leavesOf(size);
       const leafHashes = data.map((leaf) => hashLeaf(leaf));
       const root = mth(data);
-      for (let index = 0; index < size; index++) {
+      // Every leaf of the small trees; both ends and a stride of the larger ones.
+      const indexes =
+        size <= 33
+          ? [...Array(size).keys()]
+          : [0, 1, size - 2, size - 1, ...[...Array(size).keys()].filter((n) => n % 17 === 5)];
+      for (const index of indexes) {
         const proof = await inclusionProof(leafHashes, index);
         expect(proof.map(hex)).toEqual(path(index, data).map(hex));
         expect(verifyInclusion(leafHashes[index]!, index, size, proof, root)).toBe(true);
@@ -130,7 +164,9 @@ describe('RFC 9162 tree hashes', () => {
       for (let first = 1; first <= second; first++) {
         const proof = await consistencyProof(leafHashes, first);
         expect(proof.map(hex)).toEqual(subproof(first, data, true).map(hex));
-        expect(verifyConsistency(first, second, proof, mth(data.slice(0, first)), mth(data))).toBe(true);
+        expect(verifyConsistency(first, second, proof, mth(data.slice(0, first)), mth(data))).toBe(
+          true,
+        );
       }
     }
   });
@@ -152,32 +188,49 @@ describe('RFC 9162 tree hashes', () => {
 describe('proof properties', () => {
   const flip = (hash: Hash, bit: number) => {
     const copy = new Uint8Array(hash);
-    copy[Math.floor(bit / 8) % 32]! ^= 1 << bit % 8;
+    copy[Math.floor(bit / 8) % 32]! ^= 1 << (bit % 8);
     return copy;
   };
 
   it('every inclusion proof verifies; any tampering fails', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.integer({ min: 1, max: 300 }).chain((size) =>
-          fc.tuple(fc.constant(size), fc.nat(size - 1), fc.nat(size - 1), fc.nat(255), fc.nat(40)),
-        ),
+        fc
+          .integer({ min: 1, max: 300 })
+          .chain((size) =>
+            fc.tuple(
+              fc.constant(size),
+              fc.nat(size - 1),
+              fc.nat(size - 1),
+              fc.nat(255),
+              fc.nat(40),
+            ),
+          ),
         async ([size, index, otherIndex, bit, element]) => {
           const leafHashes = leavesOf(size).map((leaf) => hashLeaf(leaf));
           const root = rootFromLeafHashes(leafHashes);
           const proof = await inclusionProof(leafHashes, index);
           expect(verifyInclusion(leafHashes[index]!, index, size, proof, root)).toBe(true);
           // A different leaf, a changed leaf, a changed root, a changed or missing or extra element.
-          if (otherIndex !== index) expect(verifyInclusion(leafHashes[otherIndex]!, index, size, proof, root)).toBe(false);
-          expect(verifyInclusion(flip(leafHashes[index]!, bit), index, size, proof, root)).toBe(false);
-          expect(verifyInclusion(leafHashes[index]!, index, size, proof, flip(root, bit))).toBe(false);
+          if (otherIndex !== index)
+            expect(verifyInclusion(leafHashes[otherIndex]!, index, size, proof, root)).toBe(false);
+          expect(verifyInclusion(flip(leafHashes[index]!, bit), index, size, proof, root)).toBe(
+            false,
+          );
+          expect(verifyInclusion(leafHashes[index]!, index, size, proof, flip(root, bit))).toBe(
+            false,
+          );
           if (proof.length > 0) {
             const position = element % proof.length;
             const changed = proof.map((hash, at) => (at === position ? flip(hash, bit) : hash));
             expect(verifyInclusion(leafHashes[index]!, index, size, changed, root)).toBe(false);
-            expect(verifyInclusion(leafHashes[index]!, index, size, proof.slice(0, -1), root)).toBe(false);
+            expect(verifyInclusion(leafHashes[index]!, index, size, proof.slice(0, -1), root)).toBe(
+              false,
+            );
           }
-          expect(verifyInclusion(leafHashes[index]!, index, size, [...proof, root], root)).toBe(false);
+          expect(verifyInclusion(leafHashes[index]!, index, size, [...proof, root], root)).toBe(
+            false,
+          );
           if (otherIndex !== index) {
             expect(verifyInclusion(leafHashes[index]!, otherIndex, size, proof, root)).toBe(false);
           }
@@ -190,17 +243,29 @@ describe('proof properties', () => {
   it('every consistency proof verifies; tampering and forks fail', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.integer({ min: 2, max: 300 }).chain((second) =>
-          fc.tuple(fc.integer({ min: 1, max: second - 1 }), fc.constant(second), fc.nat(255), fc.nat(40), fc.nat(second - 1)),
-        ),
+        fc
+          .integer({ min: 2, max: 300 })
+          .chain((second) =>
+            fc.tuple(
+              fc.integer({ min: 1, max: second - 1 }),
+              fc.constant(second),
+              fc.nat(255),
+              fc.nat(40),
+              fc.nat(second - 1),
+            ),
+          ),
         async ([first, second, bit, element, forkAt]) => {
           const leafHashes = leavesOf(second).map((leaf) => hashLeaf(leaf));
           const firstRoot = rootFromLeafHashes(leafHashes, 0, first);
           const secondRoot = rootFromLeafHashes(leafHashes);
           const proof = await consistencyProof(leafHashes, first);
           expect(verifyConsistency(first, second, proof, firstRoot, secondRoot)).toBe(true);
-          expect(verifyConsistency(first, second, proof, flip(firstRoot, bit), secondRoot)).toBe(false);
-          expect(verifyConsistency(first, second, proof, firstRoot, flip(secondRoot, bit))).toBe(false);
+          expect(verifyConsistency(first, second, proof, flip(firstRoot, bit), secondRoot)).toBe(
+            false,
+          );
+          expect(verifyConsistency(first, second, proof, firstRoot, flip(secondRoot, bit))).toBe(
+            false,
+          );
           const position = element % proof.length;
           const changed = proof.map((hash, at) => (at === position ? flip(hash, bit) : hash));
           expect(verifyConsistency(first, second, changed, firstRoot, secondRoot)).toBe(false);
@@ -209,7 +274,9 @@ describe('proof properties', () => {
             const forked = [...leafHashes];
             forked[forkAt] = flip(forked[forkAt]!, bit);
             const forkProof = await consistencyProof(forked, first);
-            expect(verifyConsistency(first, second, forkProof, firstRoot, rootFromLeafHashes(forked))).toBe(false);
+            expect(
+              verifyConsistency(first, second, forkProof, firstRoot, rootFromLeafHashes(forked)),
+            ).toBe(false);
           }
         },
       ),

@@ -41,12 +41,19 @@ export function splitPoint(n: number): number {
  * MTH over leaf hashes, straight from the definition. O(n) memory: for tests, small trees and
  * known-answer vectors. Stores and bundle verifiers use {@link CompactRange} instead.
  */
-export function rootFromLeafHashes(leafHashes: readonly Hash[], start = 0, end = leafHashes.length): Hash {
+export function rootFromLeafHashes(
+  leafHashes: readonly Hash[],
+  start = 0,
+  end = leafHashes.length,
+): Hash {
   const n = end - start;
   if (n === 0) return emptyRoot();
   if (n === 1) return leafHashes[start]!;
   const k = splitPoint(n);
-  return hashChildren(rootFromLeafHashes(leafHashes, start, start + k), rootFromLeafHashes(leafHashes, start + k, end));
+  return hashChildren(
+    rootFromLeafHashes(leafHashes, start, start + k),
+    rootFromLeafHashes(leafHashes, start + k, end),
+  );
 }
 
 /** A half-open range of leaf indexes `[start, end)` whose MTH is one proof element. */
@@ -80,7 +87,12 @@ export function inclusionProofRanges(index: number, size: number): LeafRange[] {
  * `second`.
  */
 export function consistencyProofRanges(first: number, second: number): LeafRange[] {
-  if (!Number.isSafeInteger(first) || !Number.isSafeInteger(second) || first < 0 || first > second) {
+  if (
+    !Number.isSafeInteger(first) ||
+    !Number.isSafeInteger(second) ||
+    first < 0 ||
+    first > second
+  ) {
     throw new RangeError(`consistency proof needs 0 ≤ first ≤ second (got ${first}, ${second})`);
   }
   const out: LeafRange[] = [];
@@ -134,7 +146,8 @@ export function perfectSubtrees(start: number, end: number): NodeKey[] {
 export function foldRange(pieces: readonly Hash[]): Hash {
   if (pieces.length === 0) return emptyRoot();
   let hash = pieces[pieces.length - 1]!;
-  for (let position = pieces.length - 2; position >= 0; position--) hash = hashChildren(pieces[position]!, hash);
+  for (let position = pieces.length - 2; position >= 0; position--)
+    hash = hashChildren(pieces[position]!, hash);
   return hash;
 }
 
@@ -152,8 +165,11 @@ export async function hashRanges(ranges: readonly LeafRange[], read: NodeReader)
   const wanted = [...unique.values()];
   const hashes = await read(wanted);
   const byKey = new Map<string, Hash>();
-  wanted.forEach((key, position) => byKey.set(`${key.level}:${key.index}`, hashes[position]!));
-  return pieces.map((keys) => foldRange(keys.map((key) => byKey.get(`${key.level}:${key.index}`)!)));
+  for (const [position, key] of wanted.entries())
+    byKey.set(`${key.level}:${key.index}`, hashes[position]!);
+  return pieces.map((keys) =>
+    foldRange(keys.map((key) => byKey.get(`${key.level}:${key.index}`)!)),
+  );
 }
 
 function assertIndex(index: number, size: number): void {
@@ -186,7 +202,8 @@ export function verifyInclusion(
   proof: readonly Hash[],
   root: Hash,
 ): boolean {
-  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size) return false;
+  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size)
+    return false;
   let fn = index;
   let sn = size - 1;
   let r = leafHash;
@@ -223,9 +240,14 @@ export function verifyConsistency(
   firstRoot: Hash,
   secondRoot: Hash,
 ): boolean {
-  if (!Number.isSafeInteger(first) || !Number.isSafeInteger(second) || first < 0 || first > second) return false;
+  if (!Number.isSafeInteger(first) || !Number.isSafeInteger(second) || first < 0 || first > second)
+    return false;
   if (first === 0) {
-    return proof.length === 0 && equal(firstRoot, emptyRoot()) && (second > 0 || equal(secondRoot, firstRoot));
+    return (
+      proof.length === 0 &&
+      equal(firstRoot, emptyRoot()) &&
+      (second > 0 || equal(secondRoot, firstRoot))
+    );
   }
   if (first === second) return proof.length === 0 && equal(firstRoot, secondRoot);
   if (proof.length === 0 || proof.some((hash) => hash.length !== 32)) return false;
