@@ -2,6 +2,23 @@
 export const blockName = 'audit' as const;
 
 export {
+  type BundleHeader,
+  type BundleVerification,
+  bundleFormat,
+  exportBundle,
+  importBundle,
+  type VerifyBundleOptions,
+  verifyBundle,
+  verifyLogStore,
+} from './bundle/bundle.js';
+export {
+  createStreamVerifier,
+  type StreamVerifier,
+  type VerificationFailure,
+  type VerificationResult,
+  type VerificationSuccess,
+} from './bundle/stream-verifier.js';
+export {
   type Checkpoint,
   type Cosignature,
   cosignCheckpoint,
