@@ -1,4 +1,5 @@
-import { ConfigurationError, canonicalJson, parse } from '@govblocks/core';
+import { ConfigurationError, parse } from '@govblocks/core';
+import { canonicalize } from '../canonical.js';
 import { signCheckpoint } from '../checkpoint/checkpoint.js';
 import type { NoteSigner } from '../checkpoint/keys.js';
 import { AuditError } from '../errors.js';
@@ -36,7 +37,7 @@ export interface AuditLogOptions {
 
 /** The canonical leaf of an event and its queryable fields. */
 export function prepareLeaf(event: AuditEvent): PreparedLeaf {
-  const leaf = canonicalJson(event);
+  const leaf = canonicalize(event);
   return {
     leaf,
     leafHash: hashLeaf(leaf),

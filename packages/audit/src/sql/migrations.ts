@@ -21,6 +21,9 @@ create table audit_leaves (
   idx bigint primary key,
   leaf text not null,
   leaf_hash bytea not null,
+  -- hashes of the perfect subtrees this leaf completed (levels 1, 2, …; 32 bytes each): node
+  -- (level L, index j) is in the row of leaf (j + 1)·2^L − 1, so proofs read O(log n) rows by key
+  nodes bytea not null,
   event_id uuid not null,
   time timestamptz not null,
   block text not null,
@@ -34,14 +37,6 @@ create index audit_leaves_actor on audit_leaves (actor_id, idx);
 create index audit_leaves_action on audit_leaves (action, idx);
 create index audit_leaves_block on audit_leaves (block, idx);
 create index audit_leaves_time on audit_leaves (time, idx);
-
--- perfect subtree hashes above the leaves (level >= 1): proofs read O(log n) of them
-create table audit_nodes (
-  level smallint not null,
-  idx bigint not null,
-  hash bytea not null,
-  primary key (level, idx)
-);
 
 create table audit_subject_keys (
   pseudonym text primary key,

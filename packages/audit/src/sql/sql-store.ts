@@ -6,7 +6,7 @@ import { AuditError } from '../errors.js';
 import type { AuditStore, StoredLeaf, StoredLeafPage } from '../ports.js';
 import type { SubjectKeyStore } from '../subject-keys.js';
 import { appendLeaves, compactRangeRoot } from '../tree/compact-range.js';
-import type { Hash } from '../tree/merkle.js';
+import type { Hash, NodeKey } from '../tree/merkle.js';
 import { auditMigrations } from './migrations.js';
 
 export interface SqlAuditStoreOptions {
@@ -72,19 +72,21 @@ export async function sqlAuditStore(
         client.transaction(async (tx) => {
           const head = await readHead(tx, true);
           const first = head.size;
-          const nodes: Array<{ level: number; idx: number; hash: string }> = [];
+          // The subtrees each leaf completes go into that leaf's row (see the migration).
+          const completed: Hash[][] = [];
           const range = appendLeaves(
             { size: head.size, hashes: splitCompact(head.compact) },
             leaves.map((leaf) => leaf.leafHash),
             (node) => {
-              if (node.level > 0)
-                nodes.push({ level: node.level, idx: node.index, hash: toHex(node.hash) });
+              if (node.level === 0) completed.push([]);
+              else completed[completed.length - 1]!.push(node.hash);
             },
           );
           const rows = leaves.map((leaf, offset) => ({
             idx: first + offset,
             leaf: leaf.leaf,
             leaf_hash: toHex(leaf.leafHash),
+            nodes: toHex(Buffer.concat(completed[offset]!)),
             event_id: leaf.fields.id,
             time: leaf.fields.time,
             block: leaf.fields.block,
@@ -94,19 +96,12 @@ export async function sqlAuditStore(
             outcome: leaf.fields.outcome,
           }));
           await tx.query(
-            `insert into audit_leaves (idx, leaf, leaf_hash, event_id, time, block, action, actor_id, subject, outcome)
-             select idx, leaf, decode(leaf_hash, 'hex'), event_id, time, block, action, actor_id, subject, outcome
-             from jsonb_to_recordset($1::jsonb) as r(idx bigint, leaf text, leaf_hash text, event_id uuid,
+            `insert into audit_leaves (idx, leaf, leaf_hash, nodes, event_id, time, block, action, actor_id, subject, outcome)
+             select idx, leaf, decode(leaf_hash, 'hex'), decode(nodes, 'hex'), event_id, time, block, action, actor_id, subject, outcome
+             from jsonb_to_recordset($1::jsonb) as r(idx bigint, leaf text, leaf_hash text, nodes text, event_id uuid,
                time timestamptz, block text, action text, actor_id text, subject text, outcome text)`,
             [JSON.stringify(rows)],
           );
-          if (nodes.length > 0) {
-            await tx.query(
-              `insert into audit_nodes (level, idx, hash)
-               select level, idx, decode(hash, 'hex') from jsonb_to_recordset($1::jsonb) as r(level smallint, idx bigint, hash text)`,
-              [JSON.stringify(nodes)],
-            );
-          }
           const rootHash = compactRangeRoot(range);
           await tx.query('update audit_head set size = $1, root = $2, compact = $3 where id = 1', [
             range.size,
@@ -128,24 +123,29 @@ export async function sqlAuditStore(
     nodes(keys) {
       return guarded('nodes', async () => {
         if (keys.length === 0) return [];
-        const { rows } = await client.query<{ level: number; idx: number; hash: Uint8Array }>(
-          `with k as (select * from jsonb_to_recordset($1::jsonb) as k(level int, idx bigint))
-           select k.level, k.idx, n.hash from k join audit_nodes n on n.level = k.level and n.idx = k.idx where k.level > 0
-           union all
-           select 0 as level, k.idx, l.leaf_hash as hash from k join audit_leaves l on l.idx = k.idx where k.level = 0`,
-          [JSON.stringify(keys.map((key) => ({ level: key.level, idx: key.index })))],
+        // Node (level L, index j) is stored in the row of leaf (j + 1)·2^L − 1.
+        const rowOf = (key: NodeKey) => (key.index + 1) * 2 ** key.level - 1;
+        const { rows } = await client.query<{
+          idx: number;
+          leaf_hash: Uint8Array;
+          nodes: Uint8Array;
+        }>(
+          'select idx, leaf_hash, nodes from audit_leaves where idx in (select jsonb_array_elements_text($1::jsonb)::bigint)',
+          [JSON.stringify([...new Set(keys.map(rowOf))])],
         );
-        const found = new Map(
-          rows.map((row) => [`${row.level}:${Number(row.idx)}`, bytes(row.hash)]),
-        );
+        const byRow = new Map(rows.map((row) => [Number(row.idx), row]));
         return keys.map((key) => {
-          const hash = found.get(`${key.level}:${key.index}`);
-          if (!hash)
+          const row = byRow.get(rowOf(key));
+          const nodes = row ? bytes(row.nodes) : undefined;
+          if (!row || !nodes || nodes.length < key.level * 32) {
             throw new AuditError(
               'AUDIT_INDEX_OUT_OF_RANGE',
               `[audit/sql] no node ${key.level}/${key.index}`,
             );
-          return hash;
+          }
+          return key.level === 0
+            ? bytes(row.leaf_hash)
+            : nodes.subarray((key.level - 1) * 32, key.level * 32);
         });
       });
     },

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /**
  * The Merkle tree of RFC 9162 (Certificate Transparency v2), §2.1, with SHA-256:
@@ -17,12 +17,19 @@ const nodePrefix = new Uint8Array([1]);
 
 /** `SHA-256(0x00 ‖ data)`: the hash of one leaf (RFC 9162 §2.1.1). */
 export function hashLeaf(data: Uint8Array | string): Hash {
+  // One-shot crypto.hash is markedly faster than createHash for small inputs; a string leaf
+  // gets its 0x00 prefix as U+0000, which UTF-8 encodes as the single byte 0x00.
+  if (typeof data === 'string') return hash('sha256', `\u0000${data}`, 'buffer');
   return createHash('sha256').update(leafPrefix).update(data).digest();
 }
 
 /** `SHA-256(0x01 ‖ left ‖ right)`: the hash of an interior node. */
 export function hashChildren(left: Hash, right: Hash): Hash {
-  return createHash('sha256').update(nodePrefix).update(left).update(right).digest();
+  return hash(
+    'sha256',
+    Buffer.concat([nodePrefix, left, right], 1 + left.length + right.length),
+    'buffer',
+  );
 }
 
 /** The root of the empty tree, `SHA-256()` of no bytes. */
