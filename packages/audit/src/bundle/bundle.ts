@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import { ConflictError } from '@govblocks/core';
 import { verifyCheckpoint } from '../checkpoint/checkpoint.js';
 import type { NoteVerifier } from '../checkpoint/keys.js';
@@ -76,33 +77,43 @@ const prefixI = Buffer.from('{"i":');
 const prefixH = Buffer.from(',"h":"');
 const prefixE = Buffer.from('","e":');
 
-/** Splits a byte stream into lines without holding more than one partial line. */
-async function* linesOf(
+/**
+ * Splits a byte stream into lines, a chunk's worth at a time (one await per chunk, not per
+ * line), holding at most one partial line besides the chunk.
+ */
+async function* lineBatches(
   source: AsyncIterable<Uint8Array | string>,
   maxLineBytes: number,
-): AsyncGenerator<Buffer> {
+): AsyncGenerator<Buffer[]> {
   let carry: Buffer = Buffer.alloc(0);
   for await (const chunk of source) {
-    const buffer: Buffer =
-      carry.length > 0 ? Buffer.concat([carry, Buffer.from(chunk)]) : Buffer.from(chunk);
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+    const buffer: Buffer = carry.length > 0 ? Buffer.concat([carry, bytes]) : bytes;
+    const lines: Buffer[] = [];
     let start = 0;
     for (let end = buffer.indexOf(newline, start); end >= 0; end = buffer.indexOf(newline, start)) {
-      yield buffer.subarray(start, end);
+      lines.push(buffer.subarray(start, end));
       start = end + 1;
     }
     carry = buffer.subarray(start);
+    if (lines.length > 0) yield lines;
     if (carry.length > maxLineBytes) throw new RangeError('line too long');
   }
-  if (carry.length > 0) yield carry;
+  if (carry.length > 0) yield [carry];
 }
 
-/** Parses one entry line into its claimed index, leaf hash and leaf bytes, or undefined when malformed. */
-function parseEntryLine(line: Buffer): { index: number; hash: Hash; leaf: Buffer } | undefined {
-  if (
-    line.length < 60 ||
-    !line.subarray(0, prefixI.length).equals(prefixI) ||
-    line[line.length - 1] !== 0x7d
-  )
+function startsWithAt(line: Buffer, at: number, prefix: Buffer): boolean {
+  if (at + prefix.length > line.length) return false;
+  for (let offset = 0; offset < prefix.length; offset++)
+    if (line[at + offset] !== prefix[offset]) return false;
+  return true;
+}
+
+/** Where the parts of an entry line are: its claimed index, the leaf hash text and the leaf bytes. No allocation. */
+function parseEntryLine(
+  line: Buffer,
+): { index: number; hashStart: number; leafStart: number } | undefined {
+  if (line.length < 60 || !startsWithAt(line, 0, prefixI) || line[line.length - 1] !== 0x7d)
     return undefined;
   let position = prefixI.length;
   let index = 0;
@@ -118,18 +129,52 @@ function parseEntryLine(line: Buffer): { index: number; hash: Hash; leaf: Buffer
   }
   if (position === digitsStart || (line[digitsStart] === 0x30 && position - digitsStart > 1))
     return undefined;
-  if (!line.subarray(position, position + prefixH.length).equals(prefixH)) return undefined;
-  position += prefixH.length;
-  const hashText = line.subarray(position, position + 43).toString('latin1');
-  if (!/^[A-Za-z0-9_-]{43}$/.test(hashText)) return undefined;
-  position += 43;
-  if (!line.subarray(position, position + prefixE.length).equals(prefixE)) return undefined;
-  position += prefixE.length;
-  return {
-    index,
-    hash: Buffer.from(hashText, 'base64url'),
-    leaf: line.subarray(position, line.length - 1),
-  };
+  if (!startsWithAt(line, position, prefixH)) return undefined;
+  const hashStart = position + prefixH.length;
+  if (!startsWithAt(line, hashStart + 43, prefixE)) return undefined;
+  return { index, hashStart, leafStart: hashStart + 43 + prefixE.length };
+}
+
+const base64UrlValues = new Int8Array(128).fill(-1);
+for (const [value, char] of [
+  ...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_',
+].entries()) {
+  base64UrlValues[char.charCodeAt(0)] = value;
+}
+
+/** Whether the 43 base64url characters at `start` encode exactly `hash` (32 bytes), without allocating. */
+function base64UrlMatches(line: Buffer, start: number, hash: Uint8Array): boolean {
+  let bits = 0;
+  let buffered = 0;
+  let byte = 0;
+  for (let position = start; position < start + 43; position++) {
+    const value = base64UrlValues[line[position]! & 0x7f]!;
+    if (value < 0 || line[position]! > 0x7f) return false;
+    bits = (bits << 6) | value;
+    buffered += 6;
+    if (buffered >= 8) {
+      buffered -= 8;
+      if (((bits >> buffered) & 0xff) !== hash[byte]) return false;
+      byte += 1;
+    }
+  }
+  // The last character carries 2 padding bits, which must be zero (canonical encoding).
+  return byte === 32 && (bits & ((1 << buffered) - 1)) === 0;
+}
+
+/**
+ * `SHA-256(0x00 ‖ leaf)` without copying the leaf: the byte just before it (the `:` of `"e":`)
+ * is set to 0x00 for the call and restored.
+ */
+function hashLeafInPlace(line: Buffer, leafStart: number): Buffer {
+  const at = leafStart - 1;
+  const saved = line[at]!;
+  line[at] = 0;
+  try {
+    return hash('sha256', line.subarray(at, line.length - 1), 'buffer');
+  } finally {
+    line[at] = saved;
+  }
 }
 
 /**
@@ -147,51 +192,55 @@ export async function verifyBundle(
   let expected: { size: number; rootHash: Hash } | undefined;
   let checkpoint: string | undefined;
   try {
-    for await (const line of linesOf(source, options.maxLineBytes ?? 1_048_576)) {
-      if (!expected) {
-        let header: Partial<BundleHeader>;
-        try {
-          header = JSON.parse(line.toString('utf8')) as Partial<BundleHeader>;
-        } catch {
-          return { ok: false, reason: 'the first line is not a bundle header' };
+    for await (const lines of lineBatches(source, options.maxLineBytes ?? 1_048_576)) {
+      for (const line of lines) {
+        if (!expected) {
+          let header: Partial<BundleHeader>;
+          try {
+            header = JSON.parse(line.toString('utf8')) as Partial<BundleHeader>;
+          } catch {
+            return { ok: false, reason: 'the first line is not a bundle header' };
+          }
+          if (header.format !== bundleFormat || typeof header.checkpoint !== 'string') {
+            return { ok: false, reason: `the first line is not a ${bundleFormat} header` };
+          }
+          try {
+            const verified = verifyCheckpoint(header.checkpoint, {
+              keys: options.keys,
+              origin: options.origin,
+            });
+            expected = { size: verified.size, rootHash: verified.rootHash };
+            checkpoint = header.checkpoint;
+          } catch (error) {
+            return {
+              ok: false,
+              reason: `checkpoint: ${error instanceof Error ? error.message : String(error)}`,
+            };
+          }
+          continue;
         }
-        if (header.format !== bundleFormat || typeof header.checkpoint !== 'string') {
-          return { ok: false, reason: `the first line is not a ${bundleFormat} header` };
+        const at = verifier.count;
+        const entry = parseEntryLine(line);
+        if (!entry)
+          return { ok: false, index: at, reason: `entry ${at} is not a well-formed bundle line` };
+        const leafHash = hashLeafInPlace(line, entry.leafStart);
+        const matches = base64UrlMatches(line, entry.hashStart, leafHash);
+        const failure = verifier.pushHashed(entry.index, leafHash, matches);
+        if (failure) return failure;
+        if (options.strict) {
+          const text = line.toString('utf8', entry.leafStart, line.length - 1);
+          let canonical: string | undefined;
+          try {
+            canonical = prepareLeaf(auditEventSchema.parse(JSON.parse(text))).leaf;
+          } catch {
+            canonical = undefined;
+          }
+          if (canonical !== text)
+            return { ok: false, index: at, reason: `entry ${at} is not a canonical audit event` };
         }
-        try {
-          const verified = verifyCheckpoint(header.checkpoint, {
-            keys: options.keys,
-            origin: options.origin,
-          });
-          expected = { size: verified.size, rootHash: verified.rootHash };
-          checkpoint = header.checkpoint;
-        } catch (error) {
-          return {
-            ok: false,
-            reason: `checkpoint: ${error instanceof Error ? error.message : String(error)}`,
-          };
-        }
-        continue;
+        if (options.onProgress && verifier.count % every === 0)
+          options.onProgress(verifier.count, expected.size);
       }
-      const entry = parseEntryLine(line);
-      const at = verifier.count;
-      if (!entry)
-        return { ok: false, index: at, reason: `entry ${at} is not a well-formed bundle line` };
-      const failure = verifier.push(entry.index, entry.leaf, entry.hash);
-      if (failure) return failure;
-      if (options.strict) {
-        const text = entry.leaf.toString('utf8');
-        let canonical: string | undefined;
-        try {
-          canonical = prepareLeaf(auditEventSchema.parse(JSON.parse(text))).leaf;
-        } catch {
-          canonical = undefined;
-        }
-        if (canonical !== text)
-          return { ok: false, index: at, reason: `entry ${at} is not a canonical audit event` };
-      }
-      if (options.onProgress && verifier.count % every === 0)
-        options.onProgress(verifier.count, expected.size);
     }
   } catch (error) {
     if (error instanceof RangeError)
@@ -224,16 +273,19 @@ export async function importBundle(
   const batchSize = options.batchSize ?? 1_000;
   let batch: ReturnType<typeof prepareLeaf>[] = [];
   let header = true;
-  for await (const line of linesOf(open(), options.maxLineBytes ?? 1_048_576)) {
-    if (header) {
-      header = false;
-      continue;
-    }
-    const entry = parseEntryLine(line)!;
-    batch.push(prepareLeaf(auditEventSchema.parse(JSON.parse(entry.leaf.toString('utf8')))));
-    if (batch.length === batchSize) {
-      await options.store.append(batch);
-      batch = [];
+  for await (const lines of lineBatches(open(), options.maxLineBytes ?? 1_048_576)) {
+    for (const line of lines) {
+      if (header) {
+        header = false;
+        continue;
+      }
+      const entry = parseEntryLine(line)!;
+      const text = line.toString('utf8', entry.leafStart, line.length - 1);
+      batch.push(prepareLeaf(auditEventSchema.parse(JSON.parse(text))));
+      if (batch.length === batchSize) {
+        await options.store.append(batch);
+        batch = [];
+      }
     }
   }
   if (batch.length > 0) await options.store.append(batch);

@@ -1,11 +1,5 @@
-import { createHash } from 'node:crypto';
-import {
-  appendLeaves,
-  type CompactRange,
-  compactRangeRoot,
-  emptyCompactRange,
-} from '../tree/compact-range.js';
-import { type Hash, hashesEqual } from '../tree/merkle.js';
+import { compactRangeRoot } from '../tree/compact-range.js';
+import { type Hash, hashChildren, hashesEqual, hashLeaf } from '../tree/merkle.js';
 
 /** Why verification failed, and where: `index` is the first failing entry, absent when no single entry is to blame. */
 export interface VerificationFailure {
@@ -22,8 +16,6 @@ export interface VerificationSuccess {
 
 export type VerificationResult = VerificationSuccess | VerificationFailure;
 
-const leafPrefix = Uint8Array.of(0);
-
 /**
  * Recomputes a log's root from its entries as they stream past, in O(log n) memory (a compact
  * range): each entry must come with the next index and a leaf hash that matches its bytes.
@@ -36,26 +28,33 @@ export interface StreamVerifier {
     leaf: Uint8Array | string,
     claimedHash: Hash,
   ): VerificationFailure | undefined;
+  /** As {@link StreamVerifier.push}, for a caller that hashed the leaf and compared it with the claimed hash itself. */
+  pushHashed(index: number, leafHash: Hash, matchesClaim: boolean): VerificationFailure | undefined;
   /** Checks the count and root against what was signed. */
   finish(expected: { size: number; rootHash: Hash }): VerificationResult;
   readonly count: number;
 }
 
 export function createStreamVerifier(): StreamVerifier {
-  let range: CompactRange = emptyCompactRange();
-  let pending: Hash[] = [];
-  const flush = () => {
-    if (pending.length > 0) {
-      range = appendLeaves(range, pending);
-      pending = [];
-    }
-  };
+  // The right edge of the tree so far (perfect subtree hashes, largest first), merged in place.
+  const stack: Hash[] = [];
   let count = 0;
-  return {
+  const add = (leafHash: Hash) => {
+    let hash = leafHash;
+    for (let bits = count; bits % 2 === 1; bits = Math.floor(bits / 2))
+      hash = hashChildren(stack.pop()!, hash);
+    stack.push(hash);
+    count += 1;
+  };
+  const verifier: StreamVerifier = {
     get count() {
       return count;
     },
     push(index, leaf, claimedHash) {
+      const leafHash = hashLeaf(leaf);
+      return verifier.pushHashed(index, leafHash, hashesEqual(leafHash, claimedHash));
+    },
+    pushHashed(index, leafHash, matchesClaim) {
       if (index !== count) {
         return {
           ok: false,
@@ -66,21 +65,16 @@ export function createStreamVerifier(): StreamVerifier {
               : `entry ${count} is missing: found index ${index} (deleted or reordered entry)`,
         };
       }
-      const hash = createHash('sha256').update(leafPrefix).update(leaf).digest();
-      if (!hashesEqual(hash, claimedHash)) {
+      if (!matchesClaim)
         return {
           ok: false,
           index,
           reason: `entry ${index} does not match its leaf hash (changed entry)`,
         };
-      }
-      pending.push(hash);
-      if (pending.length >= 1024) flush();
-      count += 1;
+      add(leafHash);
       return undefined;
     },
     finish(expected) {
-      flush();
       if (count < expected.size) {
         return {
           ok: false,
@@ -95,7 +89,7 @@ export function createStreamVerifier(): StreamVerifier {
           reason: `${count - expected.size} entries beyond the signed size ${expected.size}`,
         };
       }
-      const rootHash = compactRangeRoot(range);
+      const rootHash = compactRangeRoot({ size: count, hashes: stack });
       if (!hashesEqual(rootHash, expected.rootHash)) {
         return {
           ok: false,
@@ -106,4 +100,5 @@ export function createStreamVerifier(): StreamVerifier {
       return { ok: true, size: count, rootHash };
     },
   };
+  return verifier;
 }

@@ -1,4 +1,5 @@
 import { createHash, hash } from 'node:crypto';
+import { sha256Node } from './sha256-node.js';
 
 /**
  * The Merkle tree of RFC 9162 (Certificate Transparency v2), §2.1, with SHA-256:
@@ -25,11 +26,8 @@ export function hashLeaf(data: Uint8Array | string): Hash {
 
 /** `SHA-256(0x01 ‖ left ‖ right)`: the hash of an interior node. */
 export function hashChildren(left: Hash, right: Hash): Hash {
-  return hash(
-    'sha256',
-    Buffer.concat([nodePrefix, left, right], 1 + left.length + right.length),
-    'buffer',
-  );
+  if (left.length === 32 && right.length === 32) return sha256Node(left, right);
+  return hash('sha256', Buffer.concat([nodePrefix, left, right]), 'buffer');
 }
 
 /** The root of the empty tree, `SHA-256()` of no bytes. */
