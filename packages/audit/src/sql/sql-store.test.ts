@@ -1,6 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { createPostgresClient, type SqlClient } from '@govblocks/core/sql';
 import { openTestDatabase, type TestDatabase, testDatabaseKinds } from '@govblocks/core/testing';
-import { afterAll, beforeAll, describe } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyLogStore } from '../bundle/bundle.js';
+import { createNoteSigner, createNoteVerifier, generateNoteKey } from '../checkpoint/keys.js';
+import { createAuditLog } from '../engine/audit-log.js';
+import { createAuditSink } from '../engine/audit-sink.js';
 import { describeAuditStoreConformance } from '../testing/conformance.js';
 import { sqlAuditStore, sqlSubjectKeyStore } from './sql-store.js';
 
@@ -34,6 +39,50 @@ describe.each(testDatabaseKinds())('sql audit store on %s', (kind) => {
       extraClients.push(client);
       return sqlAuditStore(client, { migrate: false });
     },
-    concurrency: { writers: 4, appends: 50 },
+    concurrency: { writers: 6, appends: 100 },
+  });
+
+  it('an audit of the tables locates a row changed, deleted or reordered behind the back of the log', async () => {
+    await db.resetSchema();
+    const keys = generateNoteKey('sql.example/audit');
+    const log = createAuditLog({
+      store: await sqlAuditStore(db.client),
+      origin: 'sql.example/audit',
+      signer: createNoteSigner(keys.signerKey),
+    });
+    const sink = createAuditSink({ log, pseudonymKey: randomBytes(32) });
+    await Promise.all(
+      Array.from({ length: 30 }, (_, n) =>
+        sink.record({
+          block: 'payments',
+          action: 'payment.sent',
+          actor: { type: 'service', id: `w${n}` },
+          outcome: 'success',
+        }),
+      ),
+    );
+    const checkpoint = await log.checkpoint();
+    const options = { checkpoint, keys: [createNoteVerifier(keys.verifierKey)], pageSize: 8 };
+    expect(await verifyLogStore(log, options)).toMatchObject({ ok: true, size: 30 });
+
+    await db.client.query(
+      `update audit_leaves set leaf = replace(leaf, '"w17"', '"w99"') where idx = 17`,
+    );
+    expect(await verifyLogStore(log, options)).toMatchObject({ ok: false, index: 17 });
+    await db.client.query(
+      `update audit_leaves set leaf = replace(leaf, '"w99"', '"w17"') where idx = 17`,
+    );
+
+    await db.client.query('delete from audit_leaves where idx = 23');
+    expect(await verifyLogStore(log, options)).toMatchObject({ ok: false, index: 23 });
+
+    await db.client.query('delete from audit_leaves where idx = 29');
+    expect(await verifyLogStore(log, options)).toMatchObject({ ok: false, index: 23 });
+
+    // Two entries' contents swapped (their stored hashes left in place).
+    await db.client.query(
+      `update audit_leaves a set leaf = b.leaf from audit_leaves b where (a.idx, b.idx) in ((4, 5), (5, 4))`,
+    );
+    expect(await verifyLogStore(log, options)).toMatchObject({ ok: false, index: 4 });
   });
 });
