@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { hashLeaf, rootFromLeafHashes } from '../tree/merkle.js';
+import { consistencyProofRanges, hashLeaf, rootFromLeafHashes } from '../tree/merkle.js';
 import {
   cosignCheckpoint,
   formatCheckpoint,
@@ -162,6 +162,47 @@ describe('checkpoints', () => {
         },
       ),
     ).toThrow(expect.objectContaining({ code: 'AUDIT_SIGNATURE_INVALID' }));
+  });
+
+  it('a witness cosigns only checkpoints consistent with the last one it cosigned', () => {
+    const leafHashes = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((leaf) => hashLeaf(leaf));
+    const witness = createNoteSigner(generateNoteKey('w.example', 0x04).signerKey);
+    const previous = { size: 5, rootHash: rootFromLeafHashes(leafHashes, 0, 5) };
+    const next = signCheckpoint(
+      origin,
+      { size: 7, rootHash: rootFromLeafHashes(leafHashes) },
+      signer,
+    );
+    // PROOF(5, D[7]) by RFC 9162 §2.1.4.1: MTH(D[4:5]), MTH(D[5:6]), MTH(D[6:7]), MTH(D[0:4]).
+    const proof = consistencyProofRanges(5, 7).map(([start, end]) =>
+      rootFromLeafHashes(leafHashes, start, end),
+    );
+    expect(consistencyProofRanges(5, 7)).toEqual([
+      [4, 5],
+      [5, 6],
+      [6, 7],
+      [0, 4],
+    ]);
+    const cosigned = cosignCheckpoint(next, {
+      cosigner: witness,
+      logKeys: [verifier],
+      time: 10,
+      previous,
+      consistencyProof: proof,
+    });
+    expect(parseSignedNote(cosigned).signatures).toHaveLength(2);
+    const forked = [...leafHashes];
+    forked[2] = hashLeaf('forged');
+    const fork = signCheckpoint(origin, { size: 7, rootHash: rootFromLeafHashes(forked) }, signer);
+    expect(() =>
+      cosignCheckpoint(fork, {
+        cosigner: witness,
+        logKeys: [verifier],
+        time: 10,
+        previous,
+        consistencyProof: proof,
+      }),
+    ).toThrow(expect.objectContaining({ code: 'AUDIT_PROOF_INVALID' }));
   });
 
   it('the same tree head as a JWS, verified with a key set', async () => {

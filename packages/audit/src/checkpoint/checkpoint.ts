@@ -1,7 +1,7 @@
 import { fromBase64, toBase64 } from '../encoding.js';
 import { AuditError } from '../errors.js';
 import type { TreeHead } from '../ports.js';
-import type { Hash } from '../tree/merkle.js';
+import { type Hash, verifyConsistency } from '../tree/merkle.js';
 import type { NoteSigner, NoteVerifier } from './keys.js';
 import { keyIdsEqual, openSignedNote, parseSignedNote, signatureLine, signNote } from './note.js';
 
@@ -88,18 +88,43 @@ function cosignedMessage(text: string, time: bigint): Buffer {
 }
 
 /**
- * A witness cosigns a checkpoint (C2SP tlog-cosignature/v1, Ed25519, key type 0x04): it first
- * verifies the log's signature with `logKeys`, then returns the note with its cosignature line
- * appended. A real witness also checks a consistency proof from the last checkpoint it cosigned
- * (`verifyConsistency`) before calling this. `time` is POSIX seconds.
+ * A witness cosigns a checkpoint (C2SP tlog-cosignature/v1, Ed25519, key type 0x04) and returns
+ * the note with its cosignature line appended. It first verifies the log's signature with
+ * `logKeys` and, when given the last tree head it cosigned (`previous`), that the new checkpoint
+ * is consistent with it (`consistencyProof`, RFC 9162) — that is the witness's whole job: it
+ * never cosigns a fork. `time` is POSIX seconds. `AUDIT_SIGNATURE_INVALID` or
+ * `AUDIT_PROOF_INVALID` when it must refuse.
  */
 export function cosignCheckpoint(
   note: string,
-  options: { cosigner: NoteSigner; logKeys: readonly NoteVerifier[]; time: number },
+  options: {
+    cosigner: NoteSigner;
+    logKeys: readonly NoteVerifier[];
+    time: number;
+    previous?: { size: number; rootHash: Hash };
+    consistencyProof?: readonly Hash[];
+  },
 ): string {
   if (options.cosigner.type !== 0x04)
     throw new AuditError('AUDIT_KEY_MALFORMED', '[audit/cosignature] a cosigner key has type 0x04');
   const { text } = openSignedNote(note, options.logKeys);
+  if (options.previous) {
+    const checkpoint = parseCheckpoint(text);
+    if (
+      !verifyConsistency(
+        options.previous.size,
+        checkpoint.size,
+        options.consistencyProof ?? [],
+        options.previous.rootHash,
+        checkpoint.rootHash,
+      )
+    ) {
+      throw new AuditError(
+        'AUDIT_PROOF_INVALID',
+        `[audit/cosignature] checkpoint of size ${checkpoint.size} is not consistent with the last cosigned size ${options.previous.size}`,
+      );
+    }
+  }
   const time = BigInt(Math.floor(options.time));
   const timestamp = new Uint8Array(8);
   new DataView(timestamp.buffer).setBigUint64(0, time);
