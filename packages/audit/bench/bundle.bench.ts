@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { createWriteStream, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,38 +15,54 @@ import { mb, preparedLeaves } from './fixtures.js';
 const size = Number(process.env.AUDIT_BENCH_BUNDLE_SIZE ?? 200_000);
 const origin = 'bench.example/audit';
 
+/** Writes the entries to a side file while computing the root, then header + entries to `file`. */
 async function writeBundle(file: string) {
   const keys = generateNoteKey(origin);
-  const out = createWriteStream(file);
+  const bodyFile = `${file}.body`;
+  const writeAll = async (
+    path: string,
+    chunks: AsyncIterable<string | Buffer> | Iterable<string | Buffer>,
+  ) => {
+    const out = createWriteStream(path);
+    for await (const chunk of chunks) {
+      if (!out.write(chunk))
+        await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+    }
+    await new Promise<void>((resolve) => out.end(() => resolve()));
+  };
   let range = emptyCompactRange();
-  const write = (text: string) =>
-    out.write(text)
-      ? undefined
-      : new Promise<void>((resolve) => out.once('drain', () => resolve()));
-  const body: string[] = [];
-  for (let from = 0; from < size; from += 10_000) {
-    const leaves = preparedLeaves(Math.min(10_000, size - from), from);
-    range = appendLeaves(
-      range,
-      leaves.map((leaf) => leaf.leafHash),
-    );
-    body.push(
-      leaves
-        .map(
-          (leaf, offset) =>
-            `{"i":${from + offset},"h":"${Buffer.from(leaf.leafHash).toString('base64url')}","e":${leaf.leaf}}\n`,
-        )
-        .join(''),
-    );
-  }
+  await writeAll(
+    bodyFile,
+    (function* () {
+      for (let from = 0; from < size; from += 10_000) {
+        const leaves = preparedLeaves(Math.min(10_000, size - from), from);
+        range = appendLeaves(
+          range,
+          leaves.map((leaf) => leaf.leafHash),
+        );
+        yield leaves
+          .map(
+            (leaf, offset) =>
+              `{"i":${from + offset},"h":"${Buffer.from(leaf.leafHash).toString('base64url')}","e":${leaf.leaf}}\n`,
+          )
+          .join('');
+      }
+    })(),
+  );
   const checkpoint = signCheckpoint(
     origin,
     { size, rootHash: compactRangeRoot(range) },
     createNoteSigner(keys.signerKey),
   );
-  await write(`${JSON.stringify({ format: 'govblocks-audit-bundle/v1', checkpoint })}\n`);
-  for (const chunk of body.splice(0)) await write(chunk);
-  await new Promise<void>((resolve) => out.end(() => resolve()));
+  await writeAll(
+    file,
+    (async function* () {
+      yield `${JSON.stringify({ format: 'govblocks-audit-bundle/v1', checkpoint })}\n`;
+      for await (const chunk of createReadStream(bodyFile, { highWaterMark: 1 << 20 }))
+        yield chunk as Buffer;
+    })(),
+  );
+  rmSync(bodyFile, { force: true });
   return keys.verifierKey;
 }
 

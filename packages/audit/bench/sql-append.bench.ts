@@ -4,7 +4,7 @@ import {
   type TestDatabaseKind,
   testDatabaseKinds,
 } from '@govblocks/core/testing';
-import { type Comparison, defineBench } from '../../../tools/bench/harness.js';
+import { type Comparison, defineBench, type Report } from '../../../tools/bench/harness.js';
 import { toHex } from '../src/encoding.js';
 import { createAuditLog } from '../src/engine/audit-log.js';
 import type { AuditLog, PreparedLeaf } from '../src/ports.js';
@@ -80,4 +80,53 @@ function comparison(kind: TestDatabaseKind): Comparison {
   };
 }
 
-export default defineBench(...testDatabaseKinds().map(comparison));
+/**
+ * Sustained throughput: several producers append continuously (as the engines of a busy service
+ * would), so group commit overlaps preparing the next batch with writing the current one.
+ */
+function sustained(kind: TestDatabaseKind): Report {
+  const producers = 4;
+  const seconds = Number(process.env.AUDIT_BENCH_SECONDS ?? 5);
+  return {
+    name: `sustained appends to ${kind}: ${producers} producers × bursts of 250 for ${seconds} s`,
+    async run() {
+      const db = await openTestDatabase(kind);
+      try {
+        const log = createAuditLog({
+          store: await sqlAuditStore(db.client),
+          origin: 'bench.example/audit',
+          maxBatch: 2_000,
+        });
+        let next = 0;
+        let appended = 0;
+        const deadline = performance.now() + seconds * 1000;
+        const start = performance.now();
+        await Promise.all(
+          Array.from({ length: producers }, async () => {
+            while (performance.now() < deadline) {
+              const events = benchEvents(250, next);
+              next += 250;
+              await Promise.all(events.map((event) => log.append(event)));
+              appended += 250;
+            }
+          }),
+        );
+        const elapsed = (performance.now() - start) / 1000;
+        const head = await log.head();
+        if (head.size !== appended) throw new Error(`size ${head.size} ≠ ${appended} appended`);
+        return [
+          {
+            label: 'appends/s',
+            value: `${Math.round(appended / elapsed).toLocaleString('en-US')} (${appended.toLocaleString('en-US')} in ${elapsed.toFixed(1)} s; goal ≥ 20,000 on PostgreSQL)`,
+          },
+        ];
+      } finally {
+        await db.close();
+      }
+    },
+  };
+}
+
+export default defineBench(
+  ...testDatabaseKinds().flatMap((kind) => [comparison(kind), sustained(kind)]),
+);
