@@ -77,6 +77,9 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   if (!options.origin || /\s/.test(options.origin))
     throw new ConfigurationError('[audit/log] origin must be a non-empty name without spaces');
   const maxBatch = options.maxBatch ?? 2_000;
+  if (!Number.isSafeInteger(maxBatch) || maxBatch < 1) {
+    throw new ConfigurationError('[audit/log] maxBatch must be a positive integer');
+  }
 
   interface Pending {
     prepared: PreparedLeaf;
