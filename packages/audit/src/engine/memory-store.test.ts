@@ -1,4 +1,7 @@
+import { describe, expect, it } from 'vitest';
 import { describeAuditStoreConformance } from '../testing/conformance.js';
+import { createAuditLog } from './audit-log.js';
+import { createAuditSink } from './audit-sink.js';
 import { memoryAuditStore } from './memory-store.js';
 
 let shared = memoryAuditStore();
@@ -10,10 +13,6 @@ describeAuditStoreConformance({
   },
   openSharedStore: async () => shared,
 });
-
-import { describe, expect, it } from 'vitest';
-import { createAuditLog } from './audit-log.js';
-import { createAuditSink } from './audit-sink.js';
 
 describe('factories validate their options once', () => {
   it('refuses a bad store, origin, batch size or pseudonym key with CONFIGURATION_ERROR', () => {
