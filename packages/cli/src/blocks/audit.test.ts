@@ -2,9 +2,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  cosignCheckpoint,
   createAuditLog,
   createAuditSink,
   createNoteSigner,
+  createNoteVerifier,
   generateNoteKey,
 } from '@govblocks/audit';
 import { sqlAuditStore } from '@govblocks/audit/sql';
@@ -87,6 +89,28 @@ describe('govblocks audit', () => {
       ),
     ).toBe(1);
     expect(await run(['audit', 'verify', bundle], capture())).toBe(2);
+  });
+
+  it('requires k of n witness cosignatures when asked', async () => {
+    const witnesses = ['w1.example', 'w2.example'].map((name) => generateNoteKey(name, 0x04));
+    const lines = readFileSync(bundle, 'utf8').split('\n');
+    const header = JSON.parse(lines[0]!) as { format: string; checkpoint: string };
+    header.checkpoint = cosignCheckpoint(header.checkpoint, {
+      cosigner: createNoteSigner(witnesses[0]!.signerKey),
+      logKeys: [createNoteVerifier(keys.verifierKey)],
+      time: 1_700_000_000,
+    });
+    lines[0] = JSON.stringify(header);
+    const cosigned = join(dir, 'cosigned.jsonl');
+    writeFileSync(cosigned, lines.join('\n'));
+    const base = ['audit', 'verify', cosigned, '--key', keys.verifierKey, '--quiet'];
+    const witnessArgs = witnesses.flatMap((witness) => ['--witness', witness.verifierKey]);
+    const one = capture();
+    expect(await run([...base, ...witnessArgs, '--quorum', '1'], one)).toBe(0);
+    expect(one.stdout).toMatch(/cosigned by w1.example/);
+    const two = capture();
+    expect(await run([...base, ...witnessArgs, '--quorum', '2'], two)).toBe(1);
+    expect(two.stderr).toMatch(/1 of the required 2 witness cosignatures/);
   });
 
   it('prints a checkpoint and proves an entry against it', async () => {
