@@ -9,7 +9,7 @@ export {
   importBundle,
   type VerifyBundleOptions,
   verifyBundle,
-  verifyLogStore,
+  verifyStore,
 } from './bundle/bundle.js';
 export {
   createStreamVerifier,

@@ -8,7 +8,7 @@ import { createAuditLog } from '../engine/audit-log.js';
 import { createAuditSink } from '../engine/audit-sink.js';
 import { memoryAuditStore } from '../engine/memory-store.js';
 import { verifyConsistency } from '../tree/merkle.js';
-import { exportBundle, importBundle, verifyBundle, verifyLogStore } from './bundle.js';
+import { exportBundle, importBundle, verifyBundle, verifyStore } from './bundle.js';
 
 const origin = 'bundle.example/audit';
 const keys = generateNoteKey(origin);
@@ -211,12 +211,12 @@ describe('store audit', () => {
       fc.asyncProperty(
         fc.integer({ min: 0, max: 24 }),
         fc.integer({ min: 0, max: 24 }),
-        fc.constantFrom('change', 'delete', 'duplicate', 'swap', 'truncate'),
+        fc.constantFrom('change', 'delete', 'duplicate', 'swap', 'renumber', 'truncate'),
         async (a, b, kind) => {
           const { store, log } = await buildLog(25);
           const checkpoint = await log.checkpoint();
           expect(
-            await verifyLogStore(log, { checkpoint, keys: [verifier], pageSize: 7 }),
+            await verifyStore(store, { checkpoint, keys: [verifier], origin, pageSize: 7 }),
           ).toMatchObject({ ok: true, size: 25 });
           const rows = store.rows;
           let expected: number;
@@ -237,7 +237,12 @@ describe('store audit', () => {
             rows.length = a;
             expected = a;
           }
-          const result = await verifyLogStore(log, { checkpoint, keys: [verifier], pageSize: 7 });
+          const result = await verifyStore(store, {
+            checkpoint,
+            keys: [verifier],
+            origin,
+            pageSize: 7,
+          });
           expect(result).toMatchObject({ ok: false, index: expected });
         },
       ),

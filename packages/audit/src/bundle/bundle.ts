@@ -1,12 +1,13 @@
 import { hash } from 'node:crypto';
-import { ConflictError } from '@govblocks/core';
+import { ConflictError, isGovBlocksError } from '@govblocks/core';
 import { verifyCheckpoint } from '../checkpoint/checkpoint.js';
 import type { NoteVerifier } from '../checkpoint/keys.js';
 import { prepareLeaf } from '../engine/audit-log.js';
 import { AuditError } from '../errors.js';
 import type { AuditLog, AuditStore } from '../ports.js';
 import { auditEventSchema } from '../schemas.js';
-import type { Hash } from '../tree/merkle.js';
+import type { CompletedNode } from '../tree/compact-range.js';
+import { type Hash, hashesEqual } from '../tree/merkle.js';
 import { createStreamVerifier, type VerificationResult } from './stream-verifier.js';
 
 /**
@@ -303,33 +304,37 @@ export async function importBundle(
 }
 
 /**
- * Audits a log's store end to end, in bounded memory: every stored leaf against its stored hash,
- * the indexes for gaps, duplicates and reordering, and the recomputed root against the store's
- * head (and against `checkpoint`, when given, verified with `keys`).
+ * Audits a store end to end, in bounded memory: every stored leaf against its stored hash, the
+ * indexes for gaps, duplicates and reordering, every stored subtree hash against the one
+ * recomputed from the leaves (which locates entries moved together with their hashes to the
+ * subtree they broke), and the recomputed root against the store's head — and against
+ * `checkpoint`, when given, verified with `keys`. Returns the first failing index and why.
  */
-export async function verifyLogStore(
-  log: AuditLog,
+export async function verifyStore(
+  store: AuditStore,
   options: {
     checkpoint?: string;
     keys?: readonly NoteVerifier[];
+    origin?: string;
     pageSize?: number;
     onProgress?: (done: number, total: number) => void;
   } = {},
 ): Promise<VerificationResult> {
-  const head = await log.head();
+  const head = await store.head();
   let expected = { size: head.size, rootHash: head.rootHash };
   if (options.checkpoint !== undefined) {
     try {
       const signed = verifyCheckpoint(options.checkpoint, {
         keys: options.keys ?? [],
-        origin: log.origin,
+        origin: options.origin,
       });
-      if (signed.size > head.size)
+      if (signed.size > head.size) {
         return {
           ok: false,
           index: head.size,
           reason: `the store holds ${head.size} entries, the checkpoint signs ${signed.size}`,
         };
+      }
       expected = { size: signed.size, rootHash: signed.rootHash };
     } catch (error) {
       return {
@@ -338,18 +343,47 @@ export async function verifyLogStore(
       };
     }
   }
-  const verifier = createStreamVerifier();
+  let completed: CompletedNode[] = [];
+  const verifier = createStreamVerifier({ onNode: (node) => completed.push(node) });
   const pageSize = options.pageSize ?? 1_000;
   for (let from = 0; from < expected.size; from += pageSize) {
-    const leaves = await log.leaves(from, Math.min(expected.size, from + pageSize));
+    const leaves = await store.leaves(from, Math.min(expected.size, from + pageSize));
     for (const leaf of leaves) {
       const failure = verifier.push(leaf.index, leaf.leaf, leaf.leafHash);
       if (failure) return failure;
     }
     if (verifier.count < Math.min(expected.size, from + pageSize)) break;
+    // The subtree hashes this page completed, against the stored ones (one read per page).
+    const nodes = completed;
+    completed = [];
+    const readNode = async (keys: CompletedNode[]): Promise<Array<Hash | undefined>> => {
+      try {
+        return keys.length > 0 ? await store.nodes(keys) : [];
+      } catch (error) {
+        if (!isGovBlocksError(error) || error.code !== 'AUDIT_INDEX_OUT_OF_RANGE') throw error;
+        // Some node is missing: look them up one by one to name the first.
+        if (keys.length === 1) return [undefined];
+        const one: Array<Hash | undefined> = [];
+        for (const key of keys) one.push(...(await readNode([key])));
+        return one;
+      }
+    };
+    const stored = await readNode(nodes);
+    for (const [position, node] of nodes.entries()) {
+      const hash = stored?.[position];
+      if (!hash || !hashesEqual(hash, node.hash)) {
+        const start = node.index * 2 ** node.level;
+        const end = start + 2 ** node.level - 1;
+        return {
+          ok: false,
+          index: start,
+          reason: `entries ${start}–${end} do not match the stored subtree hash (entries rewritten or reordered with their hashes)`,
+        };
+      }
+    }
     options.onProgress?.(verifier.count, expected.size);
   }
-  if (verifier.count === head.size && (await log.leaves(head.size, head.size + 1)).length > 0) {
+  if (verifier.count === head.size && (await store.leaves(head.size, head.size + 1)).length > 0) {
     return {
       ok: false,
       index: head.size,

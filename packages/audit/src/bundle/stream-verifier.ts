@@ -1,4 +1,4 @@
-import { compactRangeRoot } from '../tree/compact-range.js';
+import { type CompletedNode, compactRangeRoot } from '../tree/compact-range.js';
 import { type Hash, hashChildren, hashesEqual, hashLeaf } from '../tree/merkle.js';
 
 /** Why verification failed, and where: `index` is the first failing entry, absent when no single entry is to blame. */
@@ -35,14 +35,24 @@ export interface StreamVerifier {
   readonly count: number;
 }
 
-export function createStreamVerifier(): StreamVerifier {
+export function createStreamVerifier(
+  options: {
+    /** Called with every interior node (level ≥ 1) the stream completes, e.g. to compare with stored ones. */
+    onNode?: (node: CompletedNode) => void;
+  } = {},
+): StreamVerifier {
   // The right edge of the tree so far (perfect subtree hashes, largest first), merged in place.
   const stack: Hash[] = [];
   let count = 0;
   const add = (leafHash: Hash) => {
     let hash = leafHash;
-    for (let bits = count; bits % 2 === 1; bits = Math.floor(bits / 2))
+    let level = 0;
+    for (let bits = count; bits % 2 === 1; bits = Math.floor(bits / 2)) {
       hash = hashChildren(stack.pop()!, hash);
+      level += 1;
+      options.onNode?.({ level, index: Math.floor(count / 2 ** level), hash });
+    }
+
     stack.push(hash);
     count += 1;
   };

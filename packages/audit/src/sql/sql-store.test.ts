@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createPostgresClient, type SqlClient } from '@govblocks/core/sql';
 import { openTestDatabase, type TestDatabase, testDatabaseKinds } from '@govblocks/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyLogStore } from '../bundle/bundle.js';
+import { verifyStore } from '../bundle/bundle.js';
 import { createNoteSigner, createNoteVerifier, generateNoteKey } from '../checkpoint/keys.js';
 import { createAuditLog } from '../engine/audit-log.js';
 import { createAuditSink } from '../engine/audit-sink.js';
@@ -45,8 +45,9 @@ describe.each(testDatabaseKinds())('sql audit store on %s', (kind) => {
   it('an audit of the tables locates a row changed, deleted or reordered behind the back of the log', async () => {
     await db.resetSchema();
     const keys = generateNoteKey('sql.example/audit');
+    const store = await sqlAuditStore(db.client);
     const log = createAuditLog({
-      store: await sqlAuditStore(db.client),
+      store,
       origin: 'sql.example/audit',
       signer: createNoteSigner(keys.signerKey),
     });
@@ -62,27 +63,38 @@ describe.each(testDatabaseKinds())('sql audit store on %s', (kind) => {
       ),
     );
     const checkpoint = await log.checkpoint();
-    const options = { checkpoint, keys: [createNoteVerifier(keys.verifierKey)], pageSize: 8 };
-    expect(await verifyLogStore(log, options)).toMatchObject({ ok: true, size: 30 });
+    const options = {
+      checkpoint,
+      keys: [createNoteVerifier(keys.verifierKey)],
+      origin: 'sql.example/audit',
+      pageSize: 8,
+    };
+    expect(await verifyStore(store, options)).toMatchObject({ ok: true, size: 30 });
 
     await db.client.query(
       `update audit_leaves set leaf = replace(leaf, '"w17"', '"w99"') where idx = 17`,
     );
-    expect(await verifyLogStore(log, options)).toMatchObject({ ok: false, index: 17 });
+    expect(await verifyStore(store, options)).toMatchObject({ ok: false, index: 17 });
     await db.client.query(
       `update audit_leaves set leaf = replace(leaf, '"w99"', '"w17"') where idx = 17`,
     );
 
     await db.client.query('delete from audit_leaves where idx = 23');
-    expect(await verifyLogStore(log, options)).toMatchObject({ ok: false, index: 23 });
+    expect(await verifyStore(store, options)).toMatchObject({ ok: false, index: 23 });
 
     await db.client.query('delete from audit_leaves where idx = 29');
-    expect(await verifyLogStore(log, options)).toMatchObject({ ok: false, index: 23 });
+    expect(await verifyStore(store, options)).toMatchObject({ ok: false, index: 23 });
+
+    // Two rows renumbered (moved with their hashes): the stored subtree hashes locate the pair.
+    await db.client.query('update audit_leaves set idx = -1 where idx = 10');
+    await db.client.query('update audit_leaves set idx = 10 where idx = 11');
+    await db.client.query('update audit_leaves set idx = 11 where idx = -1');
+    expect(await verifyStore(store, options)).toMatchObject({ ok: false, index: 10 });
 
     // Two entries' contents swapped (their stored hashes left in place).
     await db.client.query(
       `update audit_leaves a set leaf = b.leaf from audit_leaves b where (a.idx, b.idx) in ((4, 5), (5, 4))`,
     );
-    expect(await verifyLogStore(log, options)).toMatchObject({ ok: false, index: 4 });
+    expect(await verifyStore(store, options)).toMatchObject({ ok: false, index: 4 });
   });
 });
