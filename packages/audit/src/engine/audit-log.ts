@@ -157,24 +157,19 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       // With an explicit size (an auditor proving against a checkpoint) the head is not read:
       // the nodes of a tree of that size exist exactly when the log has reached it (the leaf
       // `size − 1` is in the last range), so a missing node is AUDIT_INDEX_OUT_OF_RANGE. One read.
-      const requested =
-        size === undefined
-          ? (await store.head()).size
-          : Number.isSafeInteger(size) && size >= 0
-            ? size
-            : Number.NaN;
-      if (!Number.isSafeInteger(requested)) throw outOfRange(`tree size ${size} is not a size`);
+      const requested = size ?? (await store.head()).size;
+      if (!Number.isSafeInteger(requested) || requested < 0)
+        throw outOfRange(`tree size ${size} is not a size`);
       if (!Number.isSafeInteger(index) || index < 0 || index >= requested) {
         throw outOfRange(`leaf ${index} is not in a tree of ${requested} leaves`);
       }
-      const head = { requested };
       const hashes = await readRanges([
         [index, index + 1],
-        ...inclusionProofRanges(index, head.requested),
+        ...inclusionProofRanges(index, requested),
       ]);
       return {
         index,
-        size: head.requested,
+        size: requested,
         leafHash: hashes[0]!,
         path: hashes.slice(1),
       } satisfies InclusionProof;
