@@ -98,7 +98,7 @@ export async function sqlAuditStore(
           await tx.query(
             `insert into audit_leaves (idx, leaf, leaf_hash, nodes, event_id, time, block, action, actor_id, subject, outcome)
              select idx, leaf, decode(leaf_hash, 'hex'), decode(nodes, 'hex'), event_id, time, block, action, actor_id, subject, outcome
-             from jsonb_to_recordset($1::jsonb) as r(idx bigint, leaf text, leaf_hash text, nodes text, event_id uuid,
+             from json_to_recordset($1::json) as r(idx bigint, leaf text, leaf_hash text, nodes text, event_id uuid,
                time timestamptz, block text, action text, actor_id text, subject text, outcome text)`,
             [JSON.stringify(rows)],
           );
@@ -130,7 +130,7 @@ export async function sqlAuditStore(
           leaf_hash: Uint8Array;
           nodes: Uint8Array;
         }>(
-          'select idx, leaf_hash, nodes from audit_leaves where idx in (select jsonb_array_elements_text($1::jsonb)::bigint)',
+          'select idx, leaf_hash, nodes from audit_leaves where idx in (select json_array_elements_text($1::json)::bigint)',
           [JSON.stringify([...new Set(keys.map(rowOf))])],
         );
         const byRow = new Map(rows.map((row) => [Number(row.idx), row]));
