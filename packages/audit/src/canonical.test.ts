@@ -9,7 +9,7 @@ describe('canonicalize', () => {
       fc.property(fc.jsonValue(), (value) => {
         expect(canonicalize(value)).toBe(canonicalJson(value));
       }),
-      { numRuns: 2_000 },
+      { numRuns: 5_000 },
     );
   });
 
@@ -21,6 +21,9 @@ describe('canonicalize', () => {
       canonicalJson({ '\u00e9': 1, z: 2, '\ud83d\ude00': 3, '\ufb33': 4 }),
     );
     expect(() => canonicalize({ a: Number.NaN })).toThrow(TypeError);
+    const proto = JSON.parse('{"__proto__":{"a":1},"b":2}');
+    expect(canonicalize(proto)).toBe(canonicalJson(proto));
+    expect(canonicalize(proto)).toBe('{"__proto__":{"a":1},"b":2}');
     expect(canonicalize({ when: new Date(0) })).toBe('{"when":"1970-01-01T00:00:00.000Z"}');
   });
 });

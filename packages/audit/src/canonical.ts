@@ -12,7 +12,8 @@ function sortedClone(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortedClone);
   if (typeof (value as { toJSON?: unknown }).toJSON === 'function') throw new FallBack();
   const keys = Object.keys(value).sort();
-  const out: Record<string, unknown> = {};
+  // A null prototype, so a `__proto__` member is an own property like any other.
+  const out: Record<string, unknown> = Object.create(null);
   for (const key of keys) {
     if (indexLike.test(key)) throw new FallBack();
     out[key] = sortedClone((value as Record<string, unknown>)[key]);
