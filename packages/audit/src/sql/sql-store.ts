@@ -34,14 +34,16 @@ function splitCompact(compact: Uint8Array): Hash[] {
 }
 
 /**
- * The PostgreSQL {@link AuditStore} (PGlite embedded, or a PostgreSQL server). One row per leaf
- * (with indexed query columns), one row per perfect subtree above the leaves, and a single head
- * row holding the size, root and compact range.
+ * The PostgreSQL {@link AuditStore} (PGlite embedded, or a PostgreSQL server). One row per leaf,
+ * with indexed query columns and the hashes of the perfect subtrees that leaf completed (node
+ * (L, j) is in the row of leaf (j + 1)·2^L − 1), and a single head row holding the size, root and
+ * compact range.
  *
  * Sequencing: each append locks the head row (`select … for update`) in its transaction, so
  * appends from any number of processes sharing the database are serialised — one sequencer, no
  * fork, no gap — and a batch commits wholly or not at all. Appends never read old nodes (the
- * compact range in the head row suffices), and a proof reads its O(log n) nodes in one query.
+ * compact range in the head row suffices), and a proof reads its O(log n) rows by primary key in
+ * one query.
  *
  * PGlite is for development and pilots (it does not fsync); run PostgreSQL in production.
  *
