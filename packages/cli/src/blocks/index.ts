@@ -1,10 +1,11 @@
 import type { BlockModule } from '../block-module.js';
 import { identityBlock } from './identity.js';
 import { consentBlock } from './consent.js';
+import { auditBlock } from './audit.js';
 
 /**
  * The blocks the CLI knows. Each block adds one line here pointing at its module in this
  * folder (`./consent.js`, …), which lazily imports the block package so `govblocks --help`
  * stays fast.
  */
-export const blocks: BlockModule[] = [identityBlock, consentBlock];
+export const blocks: BlockModule[] = [identityBlock, consentBlock, auditBlock];

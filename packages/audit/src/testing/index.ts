@@ -1,0 +1,1 @@
+export { type AuditStoreConformanceOptions, describeAuditStoreConformance } from './conformance.js';
