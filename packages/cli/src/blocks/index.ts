@@ -1,7 +1,7 @@
 import type { BlockModule } from '../block-module.js';
-import { identityBlock } from './identity.js';
-import { consentBlock } from './consent.js';
 import { auditBlock } from './audit.js';
+import { consentBlock } from './consent.js';
+import { identityBlock } from './identity.js';
 
 /**
  * The blocks the CLI knows. Each block adds one line here pointing at its module in this
