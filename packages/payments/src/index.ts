@@ -1,2 +1,87 @@
-/** The name of this block, as it appears in audit events and CLI commands. */
-export const blockName = 'payments' as const;
+export { type AccountMapperDependencies, createAccountMapper } from './engine/account-mapper.js';
+export { memoryPaymentStore } from './engine/memory-store.js';
+export {
+  createPaymentService,
+  instructionIdempotencyKey,
+  type PaymentServiceDependencies,
+} from './engine/payment-service.js';
+export { createCsvParser, csvField } from './engine/row-reader.js';
+export {
+  IllegalTransitionError,
+  PaymentError,
+  type PaymentErrorCode,
+  RailTimeoutError,
+  RailUnavailableError,
+} from './errors.js';
+export type {
+  AccountMapper,
+  BatchProgress,
+  BeneficiaryRegistration,
+  BeneficiaryUpdateResult,
+  InstructionChange,
+  PaymentRail,
+  PaymentService,
+  PaymentStore,
+  RailCallback,
+  RailStatus,
+  RailSubmitResult,
+  RailTransfer,
+  RowSource,
+  RowValidation,
+  StateRailTotal,
+} from './ports.js';
+export {
+  memorySimulatorLedger,
+  type SimulatorLedger,
+  type SimulatorLedgerEntry,
+  type SimulatorRail,
+  type SimulatorRailOptions,
+  simulatorRail,
+} from './rails/simulator.js';
+export {
+  type AccountLookup,
+  type Attempt,
+  attemptSchema,
+  type Batch,
+  type BatchRow,
+  type Beneficiary,
+  type BeneficiaryInput,
+  type BeneficiaryUpdate,
+  batchRowSchema,
+  batchSchema,
+  beneficiaryInputSchema,
+  beneficiarySchema,
+  beneficiaryUpdateSchema,
+  type ControlTotals,
+  type CreateBatchOptions,
+  controlTotalsSchema,
+  createBatchOptionsSchema,
+  type HeldReason,
+  type HeldRow,
+  heldRowSchema,
+  type Instruction,
+  instructionSchema,
+  type PaymentModality,
+  type ProcessOptions,
+  paymentModalitySchema,
+  processOptionsSchema,
+  type Reconciliation,
+  railNameSchema,
+  type Totals,
+} from './schemas.js';
+export {
+  type BatchEvent,
+  type BatchState,
+  batchEvents,
+  batchStates,
+  batchTransitions,
+  type InstructionEvent,
+  type InstructionState,
+  instructionEvents,
+  instructionStates,
+  instructionTransitions,
+  nextBatchState,
+  nextInstructionState,
+  terminalInstructionStates,
+  tryInstructionTransition,
+} from './state-machine.js';

@@ -1,0 +1,5 @@
+export { type RailConformanceOptions, railConformanceSuite } from './rail-conformance.js';
+export {
+  type PaymentServiceConformanceOptions,
+  paymentServiceConformanceSuite,
+} from './service-conformance.js';
