@@ -294,7 +294,8 @@ export function createPaymentService(dependencies: PaymentServiceDependencies): 
     for (const row of totals.rows) {
       byState[row.state].count += row.count;
       byState[row.state].sum += row.sum;
-      const rail = (byRail[row.rail] ??= byStateZero());
+      const rail = byRail[row.rail] ?? byStateZero();
+      byRail[row.rail] = rail;
       rail[row.state].count += row.count;
       rail[row.state].sum += row.sum;
     }
