@@ -1,0 +1,2 @@
+export { paymentsMigrations } from './migrations.js';
+export { migratePayments, sqlPaymentStore, sqlSimulatorLedger } from './sql-store.js';
