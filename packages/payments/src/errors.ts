@@ -17,7 +17,13 @@ export type PaymentErrorCode =
   | 'VOUCHER_ALREADY_USED'
   | 'VOUCHER_EXPIRED'
   | 'VOUCHER_CANCELLED'
-  | 'VOUCHER_NOT_ACTIVE';
+  | 'VOUCHER_NOT_ACTIVE'
+  | 'VOUCHER_GROUP_UNKNOWN'
+  | 'VOUCHER_GROUP_EXHAUSTED'
+  | 'VOUCHER_CURRENCY_MISMATCH'
+  | 'VOUCHER_INVALID_AMOUNT'
+  | 'VOUCHER_INSUFFICIENT_FUNDS'
+  | 'VOUCHER_MERCHANT_REJECTED';
 
 /** A transition the state table does not allow (`from` → `to` on `event`). */
 export class IllegalTransitionError extends ConflictError<'PAYMENT_ILLEGAL_TRANSITION'> {

@@ -85,3 +85,21 @@ export {
   terminalInstructionStates,
   tryInstructionTransition,
 } from './state-machine.js';
+export {
+  createVoucherService,
+  hashVoucherNumber,
+  type IssuedVoucher,
+  memoryVoucherStore,
+  type PreactivateVoucherInput,
+  preactivateVoucherSchema,
+  randomVoucherKey,
+  type RedeemVoucherInput,
+  redeemVoucherSchema,
+  type Voucher,
+  type VoucherGroup,
+  type VoucherService,
+  type VoucherServiceDependencies,
+  type VoucherState,
+  type VoucherStatus,
+  type VoucherStore,
+} from './vouchers/voucher-service.js';

@@ -96,6 +96,13 @@ export interface PaymentRail {
    * `submit` when the rail cannot answer (the engine asks again later).
    */
   inquire(idempotencyKey: string): Promise<RailStatus>;
+  /**
+   * Optional pre-payment check of an address (the account exists and can be credited), without
+   * moving money. Read-only; throws like `inquire` when the rail cannot answer.
+   */
+  verifyAccount?(account: { modality: PaymentModality; financialAddress: string; institution?: string }): Promise<
+    { status: 'ok' } | { status: 'rejected'; reason: string }
+  >;
   /** Subscribes to callbacks (only when `capabilities.callbacks`). Returns the unsubscribe function. */
   onCallback?(listener: (callback: RailCallback) => void): () => void;
 }

@@ -85,7 +85,7 @@ describe('batch state machine', () => {
       fc.property(fc.array(fc.constantFrom(...batchEvents), { maxLength: 30 }), (events) => {
         let state: (typeof batchStates)[number] = 'received';
         for (const event of events) {
-          const to = batchTransitions[state][event];
+          const to: (typeof batchStates)[number] | undefined = batchTransitions[state][event];
           if (to === undefined) {
             expect(() => nextBatchState(state, event)).toThrow();
             continue;

@@ -81,6 +81,8 @@ export interface SimulatorRailOptions {
   seed?: number;
   /** Milliseconds since the epoch. Default `Date.now`. */
   now?: () => number;
+  /** Financial addresses that cannot be credited: `verifyAccount` rejects them and payments to them fail (`ACCOUNT_REJECTED`). */
+  rejectAddresses?: readonly string[];
   /** Modalities it accepts. Default all. */
   modalities?: readonly PaymentModality[];
 }
@@ -137,6 +139,7 @@ export function simulatorRail(options: SimulatorRailOptions = {}): SimulatorRail
   const listeners = new Set<(callback: RailCallback) => void>();
   const timers = new Set<NodeJS.Timeout>();
   let counter = 0;
+  const rejected = new Set(options.rejectAddresses ?? []);
 
   const latency = () => {
     const value = options.latencyMs ?? 0;
@@ -206,6 +209,10 @@ export function simulatorRail(options: SimulatorRailOptions = {}): SimulatorRail
         amount: { amount: transfer.amount.amount, currency: transfer.amount.currency },
         financialAddress: transfer.financialAddress,
       };
+      if (rejected.has(transfer.financialAddress)) {
+        const entry = await ledger.record({ ...base, status: 'failed', reason: 'ACCOUNT_REJECTED', visibleAt: now() });
+        return answerFor(entry);
+      }
       if (hit(options.unavailableRate)) throw new RailUnavailableError(name);
       if (hit(options.lostRate)) throw new RailTimeoutError(name);
       if (hit(options.failureRate)) {
@@ -245,6 +252,10 @@ export function simulatorRail(options: SimulatorRailOptions = {}): SimulatorRail
       return entry.status === 'paid'
         ? { status: 'paid', railReference: entry.reference }
         : { status: 'failed', reason: entry.reason ?? 'FAILED', railReference: entry.reference };
+    },
+    async verifyAccount(account) {
+      await sleep(latency());
+      return rejected.has(account.financialAddress) ? { status: 'rejected', reason: 'ACCOUNT_REJECTED' } : { status: 'ok' };
     },
     onCallback(listener) {
       listeners.add(listener);
