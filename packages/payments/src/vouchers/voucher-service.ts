@@ -281,11 +281,8 @@ export function createVoucherService(dependencies: VoucherServiceDependencies): 
       const parsed = parse(redeemVoucherSchema, input, '[payments/vouchers] redemption');
       const voucher = await store.getByNumberHash(hashVoucherNumber(key, parsed.voucherNumber));
       if (!voucher) throw error('VOUCHER_INVALID', 'invalid voucher number', 404);
-      const status = statusOf(voucher);
-      if (status === 'redeemed') throw error('VOUCHER_ALREADY_USED', 'the voucher was used');
-      if (status === 'expired') throw error('VOUCHER_EXPIRED', 'the voucher has expired');
-      if (status === 'cancelled') throw error('VOUCHER_CANCELLED', 'the voucher is cancelled');
-      if (status !== 'activated') throw error('VOUCHER_NOT_ACTIVE', 'the voucher is not activated');
+      // The merchant and the funding account are checked first (as GovStack's reference mock
+      // answers 463 and 462 before looking at the voucher's state).
       if (merchantRail.verifyAccount) {
         const verdict = await callAdapter(`payments/${merchantRail.name}`, 'verifyAccount', () =>
           merchantRail.verifyAccount!({
@@ -299,6 +296,22 @@ export function createVoucherService(dependencies: VoucherServiceDependencies): 
       if (!group || !(await store.reserve(group.name, 'paid', voucher.amount.amount, group.funding ?? group.budget))) {
         throw error('VOUCHER_INSUFFICIENT_FUNDS', 'insufficient funds in the funding account', 422);
       }
+      const release = () => store.reserve(group.name, 'paid', -voucher.amount.amount, Number.MAX_SAFE_INTEGER);
+      const status = statusOf(voucher);
+      const refusal =
+        status === 'redeemed'
+          ? error('VOUCHER_ALREADY_USED', 'the voucher was used')
+          : status === 'expired'
+            ? error('VOUCHER_EXPIRED', 'the voucher has expired')
+            : status === 'cancelled'
+              ? error('VOUCHER_CANCELLED', 'the voucher is cancelled')
+              : status !== 'activated'
+                ? error('VOUCHER_NOT_ACTIVE', 'the voucher is not activated')
+                : undefined;
+      if (refusal) {
+        await release();
+        throw refusal;
+      }
       // One payout per voucher, ever: the key is derived from the serial number.
       let result: Awaited<ReturnType<PaymentRail['submit']>>;
       try {
@@ -311,12 +324,12 @@ export function createVoucherService(dependencies: VoucherServiceDependencies): 
           }),
         );
       } catch (cause) {
-        await store.reserve(group.name, 'paid', -voucher.amount.amount, Number.MAX_SAFE_INTEGER);
-        if (isGovBlocksError(cause)) throw cause;
+        // A timeout leaves the payout unknown: keep the funds reserved (the key pays at most once).
+        if (!(isGovBlocksError(cause) && cause.code === 'PAYMENT_RAIL_TIMEOUT')) await release();
         throw cause;
       }
       if (result.status === 'failed') {
-        await store.reserve(group.name, 'paid', -voucher.amount.amount, Number.MAX_SAFE_INTEGER);
+        await release();
         throw error('VOUCHER_MERCHANT_REJECTED', 'the merchant cannot be credited', 422);
       }
       const redeemed = await change(voucher.serialNumber, (current) => {

@@ -1,0 +1,2 @@
+export { type PaymentsHttpOptions, paymentsHttpApp } from './legacy-app.js';
+export { govstackRejectedMerchantAccounts, govstackTestGroups, seedGovStackVouchers } from './fixtures.js';
