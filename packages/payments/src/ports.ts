@@ -100,9 +100,11 @@ export interface PaymentRail {
    * Optional pre-payment check of an address (the account exists and can be credited), without
    * moving money. Read-only; throws like `inquire` when the rail cannot answer.
    */
-  verifyAccount?(account: { modality: PaymentModality; financialAddress: string; institution?: string }): Promise<
-    { status: 'ok' } | { status: 'rejected'; reason: string }
-  >;
+  verifyAccount?(account: {
+    modality: PaymentModality;
+    financialAddress: string;
+    institution?: string;
+  }): Promise<{ status: 'ok' } | { status: 'rejected'; reason: string }>;
   /** Subscribes to callbacks (only when `capabilities.callbacks`). Returns the unsubscribe function. */
   onCallback?(listener: (callback: RailCallback) => void): () => void;
 }

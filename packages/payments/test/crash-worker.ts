@@ -8,7 +8,8 @@ import { createPaymentService, simulatorRail } from '@govblocks/payments';
 import { sqlPaymentStore, sqlSimulatorLedger } from '@govblocks/payments/sql';
 
 const [url, schema, batchId, seed] = process.argv.slice(2);
-if (!url || !schema || !batchId) throw new Error('usage: crash-worker <url> <schema> <batch-id> <seed>');
+if (!url || !schema || !batchId)
+  throw new Error('usage: crash-worker <url> <schema> <batch-id> <seed>');
 const client = await createPostgresClient({ url, schema, max: 4 });
 const store = await sqlPaymentStore(client);
 const rail = simulatorRail({
@@ -28,7 +29,12 @@ const rail = simulatorRail({
 const service = createPaymentService({ store, rails: { sim: rail }, audit: memoryAuditSink() });
 const worker: ActorContext = { actor: { type: 'service', id: 'crash-worker', roles: [] } };
 process.stdout.write('ready\n');
-const result = await service.processBatch(worker, batchId, { chunkSize: 50, concurrency: 8, maxAttempts: 30, pollIntervalMs: 5 });
+const result = await service.processBatch(worker, batchId, {
+  chunkSize: 50,
+  concurrency: 8,
+  maxAttempts: 30,
+  pollIntervalMs: 5,
+});
 process.stdout.write(`done ${result.batchState}\n`);
 rail.close();
 await client.close();

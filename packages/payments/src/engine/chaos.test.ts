@@ -29,13 +29,23 @@ async function setupBatch(service: PaymentService, count: number) {
     currency: 'USD',
   }));
   const sum = rows.reduce((total, row) => total + Math.round(Number(row.amount) * 100), 0);
-  const batch = await service.createBatch(maker, { currency: 'USD', format: 'json', control: { count, sum } }, rows);
-  for (const checker of checkers.slice(0, batch.approvalsRequired)) await service.approveBatch(checker, batch.batchId);
+  const batch = await service.createBatch(
+    maker,
+    { currency: 'USD', format: 'json', control: { count, sum } },
+    rows,
+  );
+  for (const checker of checkers.slice(0, batch.approvalsRequired))
+    await service.approveBatch(checker, batch.batchId);
   return { batchId: batch.batchId, sum };
 }
 
 /** Every instruction is paid exactly once on the rail or failed with a reason; the books agree. */
-async function expectExactlyOnce(service: PaymentService, rail: SimulatorRail, batchId: string, count: number) {
+async function expectExactlyOnce(
+  service: PaymentService,
+  rail: SimulatorRail,
+  batchId: string,
+  count: number,
+) {
   const reconciliation = await service.reconcile(maker, batchId);
   expect(reconciliation.batchState).toBe('completed');
   expect(reconciliation.balanced).toBe(true);
@@ -80,9 +90,18 @@ describe('engine against an adversarial rail', () => {
       latencyMs: [0, 2],
     });
     const audit = memoryAuditSink();
-    const service = createPaymentService({ store: memoryPaymentStore(), rails: { sim: rail }, audit });
+    const service = createPaymentService({
+      store: memoryPaymentStore(),
+      rails: { sim: rail },
+      audit,
+    });
     const { batchId } = await setupBatch(service, 400);
-    const result = await service.processBatch(checkers[0]!, batchId, { chunkSize: 37, concurrency: 8, maxAttempts: 20, pollIntervalMs: 2 });
+    const result = await service.processBatch(checkers[0]!, batchId, {
+      chunkSize: 37,
+      concurrency: 8,
+      maxAttempts: 20,
+      pollIntervalMs: 2,
+    });
     expect(result.batchState).toBe('completed');
     await new Promise((resolve) => setTimeout(resolve, 30)); // let late duplicate callbacks arrive
     await expectExactlyOnce(service, rail, batchId, 400);
@@ -96,13 +115,27 @@ describe('engine against an adversarial rail', () => {
   });
 
   it('an unknown outcome is always followed by an inquiry before the next submission', async () => {
-    const rail = simulatorRail({ name: 'sim', seed: 5, timeoutRate: 0.3, lostRate: 0.3, settleMs: 1 });
-    const service = createPaymentService({ store: memoryPaymentStore(), rails: { sim: rail }, audit: memoryAuditSink() });
+    const rail = simulatorRail({
+      name: 'sim',
+      seed: 5,
+      timeoutRate: 0.3,
+      lostRate: 0.3,
+      settleMs: 1,
+    });
+    const service = createPaymentService({
+      store: memoryPaymentStore(),
+      rails: { sim: rail },
+      audit: memoryAuditSink(),
+    });
     const { batchId } = await setupBatch(service, 100);
     await service.processBatch(checkers[0]!, batchId, { maxAttempts: 50, pollIntervalMs: 1 });
     const attempts = await service.listAttempts(maker, batchId);
     const byInstruction = new Map<string, typeof attempts>();
-    for (const attempt of attempts) byInstruction.set(attempt.instructionId, [...(byInstruction.get(attempt.instructionId) ?? []), attempt]);
+    for (const attempt of attempts)
+      byInstruction.set(attempt.instructionId, [
+        ...(byInstruction.get(attempt.instructionId) ?? []),
+        attempt,
+      ]);
     for (const list of byInstruction.values()) {
       for (let index = 0; index < list.length - 1; index++) {
         if (list[index]!.kind === 'submit' && list[index]!.outcome === 'timeout') {
@@ -142,21 +175,36 @@ describe('resuming an interrupted batch', () => {
   it('reaches the same end state, paying once, wherever the process stops', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ at: fc.integer({ min: 1, max: 40 }), after: fc.boolean() }), { minLength: 1, maxLength: 4 }),
+        fc.array(fc.record({ at: fc.integer({ min: 1, max: 40 }), after: fc.boolean() }), {
+          minLength: 1,
+          maxLength: 4,
+        }),
         async (crashes) => {
           const store = memoryPaymentStore();
-          const rail = simulatorRail({ name: 'sim', seed: 3, timeoutRate: 0.2, asyncRate: 0.2, settleMs: 1 });
+          const rail = simulatorRail({
+            name: 'sim',
+            seed: 3,
+            timeoutRate: 0.2,
+            asyncRate: 0.2,
+            settleMs: 1,
+          });
           const make = (target: PaymentStore) =>
             createPaymentService({ store: target, rails: { sim: rail }, audit: memoryAuditSink() });
           const { batchId, sum } = await setupBatch(make(store), 60);
           for (const crash of crashes) {
             const service = make(crashingStore(store, crash.at, crash.after));
-            await service.processBatch(checkers[0]!, batchId, { chunkSize: 7, pollIntervalMs: 1 }).catch((error) => {
-              if (!(error instanceof Crash)) throw error;
-            });
+            await service
+              .processBatch(checkers[0]!, batchId, { chunkSize: 7, pollIntervalMs: 1 })
+              .catch((error) => {
+                if (!(error instanceof Crash)) throw error;
+              });
           }
           const service = make(store);
-          const result = await service.processBatch(checkers[0]!, batchId, { chunkSize: 7, pollIntervalMs: 1, maxAttempts: 50 });
+          const result = await service.processBatch(checkers[0]!, batchId, {
+            chunkSize: 7,
+            pollIntervalMs: 1,
+            maxAttempts: 50,
+          });
           expect(result.byState.paid).toEqual({ count: 60, sum });
           await expectExactlyOnce(service, rail, batchId, 60);
           rail.close();

@@ -25,7 +25,6 @@ import type {
   PaymentService,
   PaymentStore,
   RailCallback,
-  RowSource,
   RowValidation,
 } from '../ports.js';
 import {

@@ -1,2 +1,6 @@
+export {
+  govstackRejectedMerchantAccounts,
+  govstackTestGroups,
+  seedGovStackVouchers,
+} from './fixtures.js';
 export { type PaymentsHttpOptions, paymentsHttpApp } from './legacy-app.js';
-export { govstackRejectedMerchantAccounts, govstackTestGroups, seedGovStackVouchers } from './fixtures.js';

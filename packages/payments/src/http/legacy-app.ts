@@ -1,4 +1,10 @@
-import { type ActorContext, formatMoney, isCurrency, isGovBlocksError, parseMoney } from '@govblocks/core';
+import {
+  type ActorContext,
+  formatMoney,
+  isCurrency,
+  isGovBlocksError,
+  parseMoney,
+} from '@govblocks/core';
 import {
   type AuthOptions,
   createHttpApp,
@@ -49,7 +55,8 @@ const modalities: Record<string, PaymentModality> = {
 };
 
 const digits = /^[1-9]\d{0,18}$/;
-const exactly = (value: unknown, length: number) => typeof value === 'string' && value.length === length;
+const exactly = (value: unknown, length: number) =>
+  typeof value === 'string' && value.length === length;
 const present = (value: unknown) => value !== undefined && value !== null;
 
 /** Reads a JSON object body; `undefined` when empty or not an object. */
@@ -58,13 +65,16 @@ async function body(c: HttpContext): Promise<Record<string, unknown> | undefined
   if (text.trim() === '') return undefined;
   try {
     const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
 }
 
-const message = (c: HttpContext, status: number, text: string) => sendJson(c, { message: text }, status);
+const message = (c: HttpContext, status: number, text: string) =>
+  sendJson(c, { message: text }, status);
 
 /**
  * The GovStack Payments BB HTTP binding of the legacy routes that GovStack's published API tests
@@ -106,15 +116,26 @@ export function paymentsHttpApp(options: PaymentsHttpOptions): Hono<HttpEnv> {
   };
 
   const unexpected = (c: HttpContext, error: unknown) => {
-    if (isGovBlocksError(error) && error.status === 503) return message(c, 503, 'Service unavailable');
-    if (isGovBlocksError(error) && error.code === 'PAYMENT_RAIL_TIMEOUT') return message(c, 599, 'Network connection timeout error');
-    options.logger?.error('unexpected error', { name: error instanceof Error ? error.name : typeof error });
+    if (isGovBlocksError(error) && error.status === 503)
+      return message(c, 503, 'Service unavailable');
+    if (isGovBlocksError(error) && error.code === 'PAYMENT_RAIL_TIMEOUT')
+      return message(c, 599, 'Network connection timeout error');
+    options.logger?.error('unexpected error', {
+      name: error instanceof Error ? error.name : typeof error,
+    });
     return message(c, 500, 'Internal server error');
   };
 
   // ───────────── G2P: account mapper ─────────────
 
-  const g2pAck = (c: HttpContext, status: number, requestId: unknown, ok: boolean, description: string, extra = {}) =>
+  const g2pAck = (
+    c: HttpContext,
+    status: number,
+    requestId: unknown,
+    ok: boolean,
+    description: string,
+    extra = {},
+  ) =>
     sendJson(
       c,
       {
@@ -140,18 +161,32 @@ export function paymentsHttpApp(options: PaymentsHttpOptions): Hono<HttpEnv> {
     ) {
       return g2pAck(c, 400, input?.RequestID, false, notAcknowledged);
     }
-    const items: Array<{ functionalId: string; modality?: PaymentModality; financialAddress?: string }> = [];
+    const items: Array<{
+      functionalId: string;
+      modality?: PaymentModality;
+      financialAddress?: string;
+    }> = [];
     for (const entry of list as unknown[]) {
-      const item = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
+      const item = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<
+        string,
+        unknown
+      >;
       const functionalId = item.PayeeFunctionalID ?? item.payeeIdentity;
-      if (!exactly(functionalId, 20)) return g2pAck(c, 400, input.RequestID, false, notAcknowledged);
-      const modality = item.PaymentModality === undefined ? undefined : modalities[String(item.PaymentModality)];
-      if (item.PaymentModality !== undefined && !modality) return g2pAck(c, 400, input.RequestID, false, notAcknowledged);
+      if (!exactly(functionalId, 20))
+        return g2pAck(c, 400, input.RequestID, false, notAcknowledged);
+      const modality =
+        item.PaymentModality === undefined ? undefined : modalities[String(item.PaymentModality)];
+      if (item.PaymentModality !== undefined && !modality)
+        return g2pAck(c, 400, input.RequestID, false, notAcknowledged);
       const address = item.FinancialAddress;
-      if (address !== undefined && (typeof address !== 'string' || address.length === 0 || address.length > 64)) {
+      if (
+        address !== undefined &&
+        (typeof address !== 'string' || address.length === 0 || address.length > 64)
+      ) {
         return g2pAck(c, 400, input.RequestID, false, notAcknowledged);
       }
-      if (mode === 'register' && typeof address !== 'string') return g2pAck(c, 400, input.RequestID, false, notAcknowledged);
+      if (mode === 'register' && typeof address !== 'string')
+        return g2pAck(c, 400, input.RequestID, false, notAcknowledged);
       items.push({
         functionalId: functionalId as string,
         ...(modality ? { modality } : {}),
@@ -165,7 +200,12 @@ export function paymentsHttpApp(options: PaymentsHttpOptions): Hono<HttpEnv> {
           const modality = item.modality ?? 'bank_account';
           const rail = options.railByModality[modality];
           if (!rail) throw Object.assign(new Error('no rail'), { noRail: true });
-          return { functionalId: item.functionalId, modality, financialAddress: item.financialAddress!, rail };
+          return {
+            functionalId: item.functionalId,
+            modality,
+            financialAddress: item.financialAddress!,
+            rail,
+          };
         });
         await service.registerBeneficiaries(context, beneficiaries);
       } else {
@@ -178,7 +218,10 @@ export function paymentsHttpApp(options: PaymentsHttpOptions): Hono<HttpEnv> {
         );
       }
     } catch (error) {
-      if ((error as { noRail?: boolean }).noRail || (isGovBlocksError(error) && error.status < 500)) {
+      if (
+        (error as { noRail?: boolean }).noRail ||
+        (isGovBlocksError(error) && error.status < 500)
+      ) {
         return g2pAck(c, 400, input.RequestID, false, notAcknowledged);
       }
       return unexpected(c, error);
@@ -193,20 +236,43 @@ export function paymentsHttpApp(options: PaymentsHttpOptions): Hono<HttpEnv> {
 
   /** Checks the G2P envelope like the reference mock does; the instruction rows are validated by the engine. */
   const creditInstructions = (input: Record<string, unknown> | undefined) => {
-    if (!input || !exactly(input.RequestID, 12) || !exactly(input.SourceBBID, 12) || !exactly(input.BatchID, 12)) return undefined;
+    if (
+      !input ||
+      !exactly(input.RequestID, 12) ||
+      !exactly(input.SourceBBID, 12) ||
+      !exactly(input.BatchID, 12)
+    )
+      return undefined;
     const list = input.CreditInstructions;
     if (!Array.isArray(list) || list.length === 0 || list.length > 100_000) return undefined;
     const first = (list[0] ?? {}) as Record<string, unknown>;
-    if (!exactly(first.InstructionID, 16) || !exactly(first.PayeeFunctionalID, 20) || !exactly(first.Currency, 3)) return undefined;
-    if (!present(first.Amount) || !/^[-+]?[0-9]*\.?[0-9]+([eE][-+]?[0-9]+)?$/.test(String(first.Amount))) return undefined;
+    if (
+      !exactly(first.InstructionID, 16) ||
+      !exactly(first.PayeeFunctionalID, 20) ||
+      !exactly(first.Currency, 3)
+    )
+      return undefined;
+    if (
+      !present(first.Amount) ||
+      !/^[-+]?[0-9]*\.?[0-9]+([eE][-+]?[0-9]+)?$/.test(String(first.Amount))
+    )
+      return undefined;
     return (list as unknown[]).map((entry) => {
-      const item = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
+      const item = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<
+        string,
+        unknown
+      >;
       return {
         instructionId: item.InstructionID,
         payeeFunctionalId: item.PayeeFunctionalID,
-        amount: typeof item.Amount === 'number' || typeof item.Amount === 'string' ? String(item.Amount) : item.Amount,
+        amount:
+          typeof item.Amount === 'number' || typeof item.Amount === 'string'
+            ? String(item.Amount)
+            : item.Amount,
         currency: item.Currency,
-        ...(typeof item.Narration === 'string' && item.Narration !== '' ? { narration: item.Narration } : {}),
+        ...(typeof item.Narration === 'string' && item.Narration !== ''
+          ? { narration: item.Narration }
+          : {}),
       };
     });
   };
@@ -216,7 +282,8 @@ export function paymentsHttpApp(options: PaymentsHttpOptions): Hono<HttpEnv> {
     const rows = creditInstructions(input);
     if (!input || !rows) return g2pAck(c, 400, input?.RequestID, false, 'Request not acknowledged');
     const currency = String((rows[0] as { currency: unknown }).currency);
-    if (!isCurrency(currency)) return g2pAck(c, 400, input.RequestID, false, 'Request not acknowledged: unknown currency');
+    if (!isCurrency(currency))
+      return g2pAck(c, 400, input.RequestID, false, 'Request not acknowledged: unknown currency');
     // The API carries no control totals: they are the request's own count and sum.
     let sum = 0;
     for (const row of rows) {
@@ -231,14 +298,26 @@ export function paymentsHttpApp(options: PaymentsHttpOptions): Hono<HttpEnv> {
     try {
       await service.createBatch(
         actor(c, input.SourceBBID as string),
-        { batchId: input.BatchID as string, currency, format: 'json', control: { count: rows.length, sum } },
+        {
+          batchId: input.BatchID as string,
+          currency,
+          format: 'json',
+          control: { count: rows.length, sum },
+        },
         rows,
       );
     } catch (error) {
       if (isGovBlocksError(error) && error.code === 'CONFLICT') {
-        return g2pAck(c, 400, input.RequestID, false, 'Request not acknowledged: BatchID already used');
+        return g2pAck(
+          c,
+          400,
+          input.RequestID,
+          false,
+          'Request not acknowledged: BatchID already used',
+        );
       }
-      if (isGovBlocksError(error) && error.status < 500) return g2pAck(c, 400, input.RequestID, false, 'Request not acknowledged');
+      if (isGovBlocksError(error) && error.status < 500)
+        return g2pAck(c, 400, input.RequestID, false, 'Request not acknowledged');
       return unexpected(c, error);
     }
     return g2pAck(c, 200, input.RequestID, true, 'Request successfully acknowledged');
@@ -250,21 +329,31 @@ export function paymentsHttpApp(options: PaymentsHttpOptions): Hono<HttpEnv> {
     if (!input || !rows) return g2pAck(c, 200, input?.RequestID, false, 'Invalid request');
     const currency = String((rows[0] as { currency: unknown }).currency);
     try {
-      const report = await service.validatePayments(actor(c, input.SourceBBID as string), isCurrency(currency) ? currency : 'XXX', rows);
+      const report = await service.validatePayments(
+        actor(c, input.SourceBBID as string),
+        isCurrency(currency) ? currency : 'XXX',
+        rows,
+      );
       const failed = report.filter((row) => !row.valid);
       return g2pAck(
         c,
         200,
         input.RequestID,
         failed.length === 0,
-        failed.length === 0 ? 'All instructions are valid' : `${failed.length} of ${report.length} instructions failed validation`,
+        failed.length === 0
+          ? 'All instructions are valid'
+          : `${failed.length} of ${report.length} instructions failed validation`,
         {
           NumberFailedCases: failed.length,
-          FailedAccounts: failed.map((row) => ({ InstructionID: row.instructionId ?? `row ${row.rowNumber}`, FailureReason: row.reason })),
+          FailedAccounts: failed.map((row) => ({
+            InstructionID: row.instructionId ?? `row ${row.rowNumber}`,
+            FailureReason: row.reason,
+          })),
         },
       );
     } catch (error) {
-      if (isGovBlocksError(error) && error.status < 500) return g2pAck(c, 200, input.RequestID, false, 'Invalid request');
+      if (isGovBlocksError(error) && error.status < 500)
+        return g2pAck(c, 200, input.RequestID, false, 'Invalid request');
       return unexpected(c, error);
     }
   });
@@ -278,7 +367,11 @@ export function paymentsHttpApp(options: PaymentsHttpOptions): Hono<HttpEnv> {
       // As the reference mock: a missing amount is 452, a malformed one a plain 400.
       const amount = input.voucher_amount;
       if (!present(amount)) return message(c, 452, 'Invalid payload, voucher_amount is invalid');
-      if (typeof amount !== 'string' || !/^(0|[1-9]\d{0,17})(\.\d{0,3}\d)?$/.test(amount) || /^0(\.0+)?$/.test(amount)) {
+      if (
+        typeof amount !== 'string' ||
+        !/^(0|[1-9]\d{0,17})(\.\d{0,3}\d)?$/.test(amount) ||
+        /^0(\.0+)?$/.test(amount)
+      ) {
         return message(c, 400, 'Invalid request - voucher_amount is invalid');
       }
       if (typeof input.voucher_currency !== 'string' || !isCurrency(input.voucher_currency)) {
@@ -295,7 +388,9 @@ export function paymentsHttpApp(options: PaymentsHttpOptions): Hono<HttpEnv> {
           amount,
           currency: input.voucher_currency,
           group: input.voucher_group,
-          ...(typeof input.voucher_comment === 'string' ? { comment: input.voucher_comment.slice(0, 256) } : {}),
+          ...(typeof input.voucher_comment === 'string'
+            ? { comment: input.voucher_comment.slice(0, 256) }
+            : {}),
         });
         return sendJson(c, {
           voucher_number: issued.voucherNumber,
@@ -305,17 +400,23 @@ export function paymentsHttpApp(options: PaymentsHttpOptions): Hono<HttpEnv> {
       } catch (error) {
         const code = isGovBlocksError(error) ? error.code : '';
         if (code === 'VOUCHER_GROUP_UNKNOWN' || code === 'VOUCHER_CURRENCY_MISMATCH') {
-          return message(c, code === 'VOUCHER_GROUP_UNKNOWN' ? 454 : 453, `Invalid payload, voucher_${code === 'VOUCHER_GROUP_UNKNOWN' ? 'group' : 'currency'} is invalid`);
+          return message(
+            c,
+            code === 'VOUCHER_GROUP_UNKNOWN' ? 454 : 453,
+            `Invalid payload, voucher_${code === 'VOUCHER_GROUP_UNKNOWN' ? 'group' : 'currency'} is invalid`,
+          );
         }
         if (code === 'VOUCHER_GROUP_EXHAUSTED') return message(c, 455, 'Voucher group exhausted');
-        if (code === 'VALIDATION_FAILED' || code === 'VOUCHER_INVALID_AMOUNT') return message(c, 452, 'Invalid payload, voucher_amount is invalid');
+        if (code === 'VALIDATION_FAILED' || code === 'VOUCHER_INVALID_AMOUNT')
+          return message(c, 452, 'Invalid payload, voucher_amount is invalid');
         return unexpected(c, error);
       }
     });
 
     app.patch('/vouchers/voucher_activation', async (c) => {
       const input = await body(c);
-      if (!input || !present(input.voucher_serial_number) || !present(input.Gov_Stack_BB)) return message(c, 400, 'Invalid request');
+      if (!input || !present(input.voucher_serial_number) || !present(input.Gov_Stack_BB))
+        return message(c, 400, 'Invalid request');
       if (typeof input.Gov_Stack_BB !== 'string' || !buildingBlocks.has(input.Gov_Stack_BB)) {
         return message(c, 460, 'Gov Stack Building Block does not exist');
       }
@@ -325,15 +426,24 @@ export function paymentsHttpApp(options: PaymentsHttpOptions): Hono<HttpEnv> {
         await vouchers.activate(actor(c, input.Gov_Stack_BB), serial);
         return sendJson(c, { result_status: 'Successfully activated voucher' });
       } catch (error) {
-        if (isGovBlocksError(error) && error.status < 500) return message(c, 456, 'Invalid voucher serial number');
+        if (isGovBlocksError(error) && error.status < 500)
+          return message(c, 456, 'Invalid voucher serial number');
         return unexpected(c, error);
       }
     });
 
     app.post('/vouchers/voucher_redemption', async (c) => {
       const input = await body(c);
-      const required = ['voucher_number', 'Gov_Stack_BB', 'merchant_name', 'merchant_bank_details', 'merchant_voucher_group', 'override'];
-      if (!input || required.some((name) => !present(input[name]))) return message(c, 400, 'Invalid request');
+      const required = [
+        'voucher_number',
+        'Gov_Stack_BB',
+        'merchant_name',
+        'merchant_bank_details',
+        'merchant_voucher_group',
+        'override',
+      ];
+      if (!input || required.some((name) => !present(input[name])))
+        return message(c, 400, 'Invalid request');
       const number = String(input.voucher_number);
       if (!digits.test(number)) return message(c, 461, 'Invalid voucher number');
       if (typeof input.Gov_Stack_BB !== 'string' || !buildingBlocks.has(input.Gov_Stack_BB)) {
@@ -351,9 +461,11 @@ export function paymentsHttpApp(options: PaymentsHttpOptions): Hono<HttpEnv> {
         return sendJson(c, { result_status: 'Voucher is successfully redeemed' });
       } catch (error) {
         const code = isGovBlocksError(error) ? error.code : '';
-        if (code === 'VOUCHER_INSUFFICIENT_FUNDS') return message(c, 462, 'Insufficient funds in funding a/c');
+        if (code === 'VOUCHER_INSUFFICIENT_FUNDS')
+          return message(c, 462, 'Insufficient funds in funding a/c');
         if (code === 'VOUCHER_MERCHANT_REJECTED') return message(c, 463, 'Cannot credit merchant');
-        if (code.startsWith('VOUCHER_') || code === 'VALIDATION_FAILED') return message(c, 461, 'Invalid voucher number');
+        if (code.startsWith('VOUCHER_') || code === 'VALIDATION_FAILED')
+          return message(c, 461, 'Invalid voucher number');
         return unexpected(c, error);
       }
     });
@@ -386,9 +498,14 @@ export function paymentsHttpApp(options: PaymentsHttpOptions): Hono<HttpEnv> {
     app.patch('/vouchers/voucherstatuscheck/:serial', async (c) => {
       const serial = c.req.param('serial');
       const input = await body(c);
-      if (!input || !present(input.voucherserialnumber) || !present(input.Gov_Stack_BB)) return message(c, 400, 'Invalid request');
+      if (!input || !present(input.voucherserialnumber) || !present(input.Gov_Stack_BB))
+        return message(c, 400, 'Invalid request');
       if (String(input.voucherserialnumber) !== serial) return message(c, 400, 'Invalid request');
-      if (!digits.test(serial) || typeof input.Gov_Stack_BB !== 'string' || !buildingBlocks.has(input.Gov_Stack_BB)) {
+      if (
+        !digits.test(serial) ||
+        typeof input.Gov_Stack_BB !== 'string' ||
+        !buildingBlocks.has(input.Gov_Stack_BB)
+      ) {
         return message(c, 463, 'Invalid voucher');
       }
       try {
@@ -397,7 +514,8 @@ export function paymentsHttpApp(options: PaymentsHttpOptions): Hono<HttpEnv> {
       } catch (error) {
         const code = isGovBlocksError(error) ? error.code : '';
         if (code === 'VOUCHER_CANCELLED') return message(c, 464, 'Already canceled');
-        if (code.startsWith('VOUCHER_') || code === 'VALIDATION_FAILED') return message(c, 463, 'Invalid voucher');
+        if (code.startsWith('VOUCHER_') || code === 'VALIDATION_FAILED')
+          return message(c, 463, 'Invalid voucher');
         return unexpected(c, error);
       }
     });

@@ -210,7 +210,12 @@ export function simulatorRail(options: SimulatorRailOptions = {}): SimulatorRail
         financialAddress: transfer.financialAddress,
       };
       if (rejected.has(transfer.financialAddress)) {
-        const entry = await ledger.record({ ...base, status: 'failed', reason: 'ACCOUNT_REJECTED', visibleAt: now() });
+        const entry = await ledger.record({
+          ...base,
+          status: 'failed',
+          reason: 'ACCOUNT_REJECTED',
+          visibleAt: now(),
+        });
         return answerFor(entry);
       }
       if (hit(options.unavailableRate)) throw new RailUnavailableError(name);
@@ -255,7 +260,9 @@ export function simulatorRail(options: SimulatorRailOptions = {}): SimulatorRail
     },
     async verifyAccount(account) {
       await sleep(latency());
-      return rejected.has(account.financialAddress) ? { status: 'rejected', reason: 'ACCOUNT_REJECTED' } : { status: 'ok' };
+      return rejected.has(account.financialAddress)
+        ? { status: 'rejected', reason: 'ACCOUNT_REJECTED' }
+        : { status: 'ok' };
     },
     onCallback(listener) {
       listeners.add(listener);

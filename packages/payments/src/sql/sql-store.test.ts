@@ -46,7 +46,8 @@ describe.each(testDatabaseKinds())('sql store on %s', (kind) => {
         railLedger: async () => {
           const counts = new Map<string, number>();
           for (const entry of await rail.ledger.entries()) {
-            if (entry.status === 'paid') counts.set(entry.idempotencyKey, (counts.get(entry.idempotencyKey) ?? 0) + 1);
+            if (entry.status === 'paid')
+              counts.set(entry.idempotencyKey, (counts.get(entry.idempotencyKey) ?? 0) + 1);
           }
           return counts;
         },
@@ -98,7 +99,10 @@ describe.each(testDatabaseKinds())('sql store on %s', (kind) => {
       [2, 'DUPLICATE_BENEFICIARY'],
       [3, 'DUPLICATE_INSTRUCTION'],
     ]);
-    const [first, second] = await Promise.all([store.claimPending('b1', 1, now), store.claimPending('b1', 5, now)]);
+    const [first, second] = await Promise.all([
+      store.claimPending('b1', 1, now),
+      store.claimPending('b1', 5, now),
+    ]);
     const claimed = [...first!, ...second!].map((row) => row.instructionId).sort();
     expect(claimed).toEqual(['I1', 'I4']);
     const applied = await store.applyChanges(
@@ -106,11 +110,24 @@ describe.each(testDatabaseKinds())('sql store on %s', (kind) => {
         { batchId: 'b1', instructionId: 'I1', from: 'submitting', to: 'paid', railReference: 'R1' },
         { batchId: 'b1', instructionId: 'I4', from: 'pending', to: 'paid' },
       ],
-      [{ batchId: 'b1', instructionId: 'I1', kind: 'submit', attempt: 1, outcome: 'paid', at: now.toISOString() }],
+      [
+        {
+          batchId: 'b1',
+          instructionId: 'I1',
+          kind: 'submit',
+          attempt: 1,
+          outcome: 'paid',
+          at: now.toISOString(),
+        },
+      ],
       now,
     );
     expect([...applied]).toEqual(['I1']);
-    expect(await store.getInstruction('b1', 'I1')).toMatchObject({ state: 'paid', railReference: 'R1', attempts: 1 });
+    expect(await store.getInstruction('b1', 'I1')).toMatchObject({
+      state: 'paid',
+      railReference: 'R1',
+      attempts: 1,
+    });
     expect((await store.totals('b1')).attempts.submit).toBe(1);
   });
 });

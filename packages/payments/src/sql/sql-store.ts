@@ -8,7 +8,8 @@ import { paymentsMigrations } from './migrations.js';
 
 type Row = Record<string, unknown>;
 
-const iso = (value: unknown): string => (value instanceof Date ? value : new Date(String(value))).toISOString();
+const iso = (value: unknown): string =>
+  (value instanceof Date ? value : new Date(String(value))).toISOString();
 const optional = <K extends string>(key: K, value: unknown): Partial<Record<K, string>> =>
   value === null || value === undefined ? {} : ({ [key]: String(value) } as Record<K, string>);
 
@@ -54,7 +55,8 @@ function toBeneficiary(row: Row): Beneficiary {
 /** A SQL list of states from the closed enum (never user input). */
 function stateList(states: readonly InstructionState[]): string {
   for (const state of states) {
-    if (!instructionStates.includes(state)) throw new TypeError(`unknown instruction state '${state}'`);
+    if (!instructionStates.includes(state))
+      throw new TypeError(`unknown instruction state '${state}'`);
   }
   return states.map((state) => `'${state}'`).join(',');
 }
@@ -129,7 +131,9 @@ export async function sqlPaymentStore(client: SqlClient): Promise<PaymentStore> 
         ],
       );
       const inserted = new Set(result.rows.map((row) => row.functional_id));
-      return records.filter((record) => !inserted.has(record.functionalId)).map((record) => record.functionalId);
+      return records
+        .filter((record) => !inserted.has(record.functionalId))
+        .map((record) => record.functionalId);
     },
 
     async replaceBeneficiary(record, expectedVersion) {
@@ -166,11 +170,15 @@ export async function sqlPaymentStore(client: SqlClient): Promise<PaymentStore> 
          on conflict (batch_id) do nothing`,
         [batch.batchId, batch.state, batch.version, JSON.stringify(batch)],
       );
-      if (result.rowCount !== 1) throw new ConflictError(`[payments/sql] batch '${batch.batchId}' exists`);
+      if (result.rowCount !== 1)
+        throw new ConflictError(`[payments/sql] batch '${batch.batchId}' exists`);
     },
 
     async getBatch(batchId) {
-      const result = await client.query<{ doc: Batch }>('select doc from payments_batches where batch_id = $1', [batchId]);
+      const result = await client.query<{ doc: Batch }>(
+        'select doc from payments_batches where batch_id = $1',
+        [batchId],
+      );
       return result.rows[0]?.doc;
     },
 
@@ -230,7 +238,9 @@ export async function sqlPaymentStore(client: SqlClient): Promise<PaymentStore> 
       return {
         duplicates: rejected.map((instruction) => ({
           instruction,
-          reason: taken.has(instruction.instructionId) ? ('DUPLICATE_INSTRUCTION' as const) : ('DUPLICATE_BENEFICIARY' as const),
+          reason: taken.has(instruction.instructionId)
+            ? ('DUPLICATE_INSTRUCTION' as const)
+            : ('DUPLICATE_BENEFICIARY' as const),
         })),
       };
     },
@@ -326,7 +336,8 @@ export async function sqlPaymentStore(client: SqlClient): Promise<PaymentStore> 
     },
 
     async listInstructions(batchId, query) {
-      const states = query.states && query.states.length > 0 ? ` and state in (${stateList(query.states)})` : '';
+      const states =
+        query.states && query.states.length > 0 ? ` and state in (${stateList(query.states)})` : '';
       const result = await client.query<Row>(
         `select ${instructionColumns} from payments_instructions
          where batch_id = $1 and seq > $2${states} order by seq limit $3`,
@@ -352,7 +363,12 @@ export async function sqlPaymentStore(client: SqlClient): Promise<PaymentStore> 
     },
 
     async totals(batchId) {
-      const rows = await client.query<{ state: InstructionState; rail: string; count: number; sum: number }>(
+      const rows = await client.query<{
+        state: InstructionState;
+        rail: string;
+        count: number;
+        sum: number;
+      }>(
         `select state, rail, count(*)::integer as count, coalesce(sum(amount), 0)::bigint as sum
          from payments_instructions where batch_id = $1 group by state, rail`,
         [batchId],
@@ -364,7 +380,12 @@ export async function sqlPaymentStore(client: SqlClient): Promise<PaymentStore> 
       const attempts = { submit: 0, inquiry: 0, callback: 0, recover: 0 };
       for (const row of kinds.rows) attempts[row.kind] = Number(row.count);
       return {
-        rows: rows.rows.map((row) => ({ state: row.state, rail: row.rail, count: Number(row.count), sum: Number(row.sum) })),
+        rows: rows.rows.map((row) => ({
+          state: row.state,
+          rail: row.rail,
+          count: Number(row.count),
+          sum: Number(row.sum),
+        })),
         attempts,
       };
     },
@@ -424,17 +445,23 @@ export function sqlSimulatorLedger(client: SqlClient): SimulatorLedger {
         ],
       );
       if (inserted.rows[0]) return toLedgerEntry(inserted.rows[0]);
-      const existing = await client.query<Row>('select * from payments_simulator_ledger where idempotency_key = $1', [
-        entry.idempotencyKey,
-      ]);
+      const existing = await client.query<Row>(
+        'select * from payments_simulator_ledger where idempotency_key = $1',
+        [entry.idempotencyKey],
+      );
       return toLedgerEntry(existing.rows[0]!);
     },
     async get(key) {
-      const result = await client.query<Row>('select * from payments_simulator_ledger where idempotency_key = $1', [key]);
+      const result = await client.query<Row>(
+        'select * from payments_simulator_ledger where idempotency_key = $1',
+        [key],
+      );
       return result.rows[0] ? toLedgerEntry(result.rows[0]) : undefined;
     },
     async entries() {
-      const result = await client.query<Row>('select * from payments_simulator_ledger order by idempotency_key');
+      const result = await client.query<Row>(
+        'select * from payments_simulator_ledger order by idempotency_key',
+      );
       return result.rows.map(toLedgerEntry);
     },
   };

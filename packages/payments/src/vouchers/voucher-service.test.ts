@@ -33,30 +33,47 @@ const code = async (promise: Promise<unknown>) =>
 describe('voucher service', () => {
   it('issues, activates, redeems once, and never records the secret number', async () => {
     const { service, audit, rail } = setup();
-    const issued = await service.preactivate(operator, { amount: '15.21', currency: 'USD', group: 'food' });
+    const issued = await service.preactivate(operator, {
+      amount: '15.21',
+      currency: 'USD',
+      group: 'food',
+    });
     expect(issued.voucherNumber).toMatch(/^[1-9]\d{15}$/);
     expect(issued.serialNumber).toMatch(/^[1-9]\d{15}$/);
     expect((await service.status(operator, issued.serialNumber))?.status).toBe('pre_activated');
     const merchant = { name: 'Shop', financialAddress: 'ACC-1', group: 'food' };
-    expect(await code(service.redeem(operator, { voucherNumber: issued.voucherNumber, merchant }))).toBe('VOUCHER_NOT_ACTIVE');
+    expect(
+      await code(service.redeem(operator, { voucherNumber: issued.voucherNumber, merchant })),
+    ).toBe('VOUCHER_NOT_ACTIVE');
     await service.activate(operator, issued.serialNumber);
-    const redeemed = await service.redeem(operator, { voucherNumber: issued.voucherNumber, merchant });
+    const redeemed = await service.redeem(operator, {
+      voucherNumber: issued.voucherNumber,
+      merchant,
+    });
     expect(redeemed.state).toBe('redeemed');
-    expect(await code(service.redeem(operator, { voucherNumber: issued.voucherNumber, merchant }))).toBe('VOUCHER_ALREADY_USED');
-    expect((await rail.ledger.entries()).filter((entry) => entry.status === 'paid')).toHaveLength(1);
+    expect(
+      await code(service.redeem(operator, { voucherNumber: issued.voucherNumber, merchant })),
+    ).toBe('VOUCHER_ALREADY_USED');
+    expect((await rail.ledger.entries()).filter((entry) => entry.status === 'paid')).toHaveLength(
+      1,
+    );
     expect(JSON.stringify(audit.events)).not.toContain(issued.voucherNumber);
     expect(audit.events.map((event) => event.action)).toEqual([
       'payment.voucher.preactivated',
       'payment.voucher.activated',
       'payment.voucher.redeemed',
     ]);
-    expect(await service.stockReport(operator)).toEqual([{ group: 'food', state: 'redeemed', count: 1, sum: 1521 }]);
+    expect(await service.stockReport(operator)).toEqual([
+      { group: 'food', state: 'redeemed', count: 1, sum: 1521 },
+    ]);
   });
 
   it('refuses unknown numbers, expired and cancelled vouchers', async () => {
     const { service, clock } = setup();
     const merchant = { name: 'Shop', financialAddress: 'ACC-1', group: 'food' };
-    expect(await code(service.redeem(operator, { voucherNumber: '1234567890123456', merchant }))).toBe('VOUCHER_INVALID');
+    expect(
+      await code(service.redeem(operator, { voucherNumber: '1234567890123456', merchant })),
+    ).toBe('VOUCHER_INVALID');
     const a = await service.preactivate(operator, { amount: '1', currency: 'USD', group: 'food' });
     await service.cancel(operator, a.serialNumber);
     expect(await code(service.cancel(operator, a.serialNumber))).toBe('VOUCHER_CANCELLED');
@@ -70,13 +87,28 @@ describe('voucher service', () => {
 
   it('enforces group budgets, funding and merchant checks', async () => {
     const { service } = setup();
-    expect(await code(service.preactivate(operator, { amount: '1', currency: 'USD', group: 'nope' }))).toBe('VOUCHER_GROUP_UNKNOWN');
-    expect(await code(service.preactivate(operator, { amount: '101', currency: 'USD', group: 'food' }))).toBe('VOUCHER_GROUP_EXHAUSTED');
-    expect(await code(service.preactivate(operator, { amount: '1', currency: 'EUR', group: 'food' }))).toBe('VOUCHER_CURRENCY_MISMATCH');
-    const issued = await service.preactivate(operator, { amount: '5', currency: 'USD', group: 'food' });
+    expect(
+      await code(service.preactivate(operator, { amount: '1', currency: 'USD', group: 'nope' })),
+    ).toBe('VOUCHER_GROUP_UNKNOWN');
+    expect(
+      await code(service.preactivate(operator, { amount: '101', currency: 'USD', group: 'food' })),
+    ).toBe('VOUCHER_GROUP_EXHAUSTED');
+    expect(
+      await code(service.preactivate(operator, { amount: '1', currency: 'EUR', group: 'food' })),
+    ).toBe('VOUCHER_CURRENCY_MISMATCH');
+    const issued = await service.preactivate(operator, {
+      amount: '5',
+      currency: 'USD',
+      group: 'food',
+    });
     await service.activate(operator, issued.serialNumber);
     const redeem = (financialAddress: string, group: string) =>
-      code(service.redeem(operator, { voucherNumber: issued.voucherNumber, merchant: { name: 'M', financialAddress, group } }));
+      code(
+        service.redeem(operator, {
+          voucherNumber: issued.voucherNumber,
+          merchant: { name: 'M', financialAddress, group },
+        }),
+      );
     expect(await redeem('CLOSED-1', 'food')).toBe('VOUCHER_MERCHANT_REJECTED');
     expect(await redeem('ACC-1', 'empty')).toBe('VOUCHER_INSUFFICIENT_FUNDS');
     expect(await redeem('ACC-1', 'food')).toBe('resolved');

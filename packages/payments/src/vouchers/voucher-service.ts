@@ -4,8 +4,8 @@ import {
   type AuditSink,
   type Clock,
   ConfigurationError,
-  callAdapter,
   ConflictError,
+  callAdapter,
   currencySchema,
   isGovBlocksError,
   type Money,
@@ -96,10 +96,18 @@ export function memoryVoucherStore(): VoucherStore {
       return true;
     },
     async stock() {
-      const map = new Map<string, { group: string; state: VoucherState; count: number; sum: number }>();
+      const map = new Map<
+        string,
+        { group: string; state: VoucherState; count: number; sum: number }
+      >();
       for (const voucher of bySerial.values()) {
         const key = `${voucher.group}\u0000${voucher.state}`;
-        const entry = map.get(key) ?? { group: voucher.group, state: voucher.state, count: 0, sum: 0 };
+        const entry = map.get(key) ?? {
+          group: voucher.group,
+          state: voucher.state,
+          count: 0,
+          sum: 0,
+        };
         entry.count += 1;
         entry.sum += voucher.amount.amount;
         map.set(key, entry);
@@ -159,11 +167,16 @@ export interface VoucherService {
   /** Redeems an active voucher, paying the merchant. Audit: `payment.voucher.redeemed`. */
   redeem(context: ActorContext, input: RedeemVoucherInput): Promise<Voucher>;
   /** The status of a voucher by serial number; `undefined` when it does not exist. Not audited. */
-  status(context: ActorContext, serialNumber: string): Promise<{ voucher: Voucher; status: VoucherStatus } | undefined>;
+  status(
+    context: ActorContext,
+    serialNumber: string,
+  ): Promise<{ voucher: Voucher; status: VoucherStatus } | undefined>;
   /** Cancels a voucher not yet redeemed. Audit: `payment.voucher.cancelled`. */
   cancel(context: ActorContext, serialNumber: string): Promise<Voucher>;
   /** Count and sum of vouchers per group and status. */
-  stockReport(context: ActorContext): Promise<Array<{ group: string; state: VoucherState; count: number; sum: number }>>;
+  stockReport(
+    context: ActorContext,
+  ): Promise<Array<{ group: string; state: VoucherState; count: number; sum: number }>>;
 }
 
 export interface VoucherServiceDependencies {
@@ -199,10 +212,23 @@ export function createVoucherService(dependencies: VoucherServiceDependencies): 
   const validityMs = dependencies.validityMs ?? 90 * 24 * 3600 * 1000;
   let serialCounter = 0;
 
-  const error = (code: ConstructorParameters<typeof PaymentError>[0] | string, message: string, status = 409) =>
-    new PaymentError(code as ConstructorParameters<typeof PaymentError>[0], `[payments/vouchers] ${message}`, { status });
+  const error = (
+    code: ConstructorParameters<typeof PaymentError>[0] | string,
+    message: string,
+    status = 409,
+  ) =>
+    new PaymentError(
+      code as ConstructorParameters<typeof PaymentError>[0],
+      `[payments/vouchers] ${message}`,
+      { status },
+    );
 
-  const event = (context: ActorContext, action: string, voucher: Voucher, details: Record<string, string | number> = {}) =>
+  const event = (
+    context: ActorContext,
+    action: string,
+    voucher: Voucher,
+    details: Record<string, string | number> = {},
+  ) =>
     audit.record({
       block: 'payments',
       action,
@@ -211,20 +237,35 @@ export function createVoucherService(dependencies: VoucherServiceDependencies): 
       outcome: 'success',
       time: clock.now().toISOString(),
       ...(context.requestId ? { requestId: context.requestId } : {}),
-      details: { group: voucher.group, amount: voucher.amount.amount, currency: voucher.amount.currency, state: voucher.state, ...details },
+      details: {
+        group: voucher.group,
+        amount: voucher.amount.amount,
+        currency: voucher.amount.currency,
+        state: voucher.state,
+        ...details,
+      },
     });
 
   const statusOf = (voucher: Voucher): VoucherStatus =>
-    (voucher.state === 'pre_activated' || voucher.state === 'activated') && new Date(voucher.expiresAt) <= clock.now()
+    (voucher.state === 'pre_activated' || voucher.state === 'activated') &&
+    new Date(voucher.expiresAt) <= clock.now()
       ? 'expired'
       : voucher.state;
 
-  const change = async (serialNumber: string, mutate: (voucher: Voucher) => Voucher): Promise<Voucher> => {
+  const change = async (
+    serialNumber: string,
+    mutate: (voucher: Voucher) => Voucher,
+  ): Promise<Voucher> => {
     for (let tries = 0; tries < 10; tries++) {
       const current = await store.getBySerial(serialNumber);
       if (!current) throw error('VOUCHER_INVALID', 'no such voucher', 404);
-      const next = { ...mutate(current), version: current.version + 1, updatedAt: clock.now().toISOString() };
-      if (next.state === current.state && next.railReference === current.railReference) return current;
+      const next = {
+        ...mutate(current),
+        version: current.version + 1,
+        updatedAt: clock.now().toISOString(),
+      };
+      if (next.state === current.state && next.railReference === current.railReference)
+        return current;
       if (await store.replace(next, current.version)) return next;
     }
     throw error('VOUCHER_INVALID', 'the voucher keeps changing; try again');
@@ -237,9 +278,11 @@ export function createVoucherService(dependencies: VoucherServiceDependencies): 
       const parsed = parse(preactivateVoucherSchema, input, '[payments/vouchers] pre-activation');
       const group = groups.get(parsed.group);
       if (!group) throw error('VOUCHER_GROUP_UNKNOWN', 'unknown voucher group', 422);
-      if (group.currency !== parsed.currency) throw error('VOUCHER_CURRENCY_MISMATCH', `the group pays in ${group.currency}`, 422);
+      if (group.currency !== parsed.currency)
+        throw error('VOUCHER_CURRENCY_MISMATCH', `the group pays in ${group.currency}`, 422);
       const amount = parseMoney(parsed.amount, parsed.currency);
-      if (amount.amount <= 0) throw error('VOUCHER_INVALID_AMOUNT', 'the amount must be positive', 422);
+      if (amount.amount <= 0)
+        throw error('VOUCHER_INVALID_AMOUNT', 'the amount must be positive', 422);
       if (!(await store.reserve(group.name, 'issued', amount.amount, group.budget))) {
         throw error('VOUCHER_GROUP_EXHAUSTED', 'the voucher group is exhausted');
       }
@@ -247,7 +290,9 @@ export function createVoucherService(dependencies: VoucherServiceDependencies): 
       // 16-digit secret number (no leading zero); 16-digit serial, time-ordered, unrelated to it.
       const voucherNumber = `${randomInt(1, 10)}${Array.from({ length: 15 }, () => randomInt(0, 10)).join('')}`;
       serialCounter = (serialCounter + 1) % 1000;
-      const serialNumber = `${now.getTime()}${String(serialCounter).padStart(3, '0')}`.slice(0, 16).padEnd(16, '0');
+      const serialNumber = `${now.getTime()}${String(serialCounter).padStart(3, '0')}`
+        .slice(0, 16)
+        .padEnd(16, '0');
       const voucher: Voucher = {
         serialNumber,
         numberHash: hashVoucherNumber(key, voucherNumber),
@@ -261,7 +306,13 @@ export function createVoucherService(dependencies: VoucherServiceDependencies): 
       };
       await store.insert(voucher);
       await event(context, 'payment.voucher.preactivated', voucher);
-      return { voucherNumber, serialNumber, expiresAt: voucher.expiresAt, amount, group: group.name };
+      return {
+        voucherNumber,
+        serialNumber,
+        expiresAt: voucher.expiresAt,
+        amount,
+        group: group.name,
+      };
     },
 
     async activate(context, serialNumber) {
@@ -290,13 +341,23 @@ export function createVoucherService(dependencies: VoucherServiceDependencies): 
             financialAddress: parsed.merchant.financialAddress,
           }),
         );
-        if (verdict.status !== 'ok') throw error('VOUCHER_MERCHANT_REJECTED', 'the merchant cannot be credited', 422);
+        if (verdict.status !== 'ok')
+          throw error('VOUCHER_MERCHANT_REJECTED', 'the merchant cannot be credited', 422);
       }
       const group = groups.get(parsed.merchant.group);
-      if (!group || !(await store.reserve(group.name, 'paid', voucher.amount.amount, group.funding ?? group.budget))) {
+      if (
+        !group ||
+        !(await store.reserve(
+          group.name,
+          'paid',
+          voucher.amount.amount,
+          group.funding ?? group.budget,
+        ))
+      ) {
         throw error('VOUCHER_INSUFFICIENT_FUNDS', 'insufficient funds in the funding account', 422);
       }
-      const release = () => store.reserve(group.name, 'paid', -voucher.amount.amount, Number.MAX_SAFE_INTEGER);
+      const release = () =>
+        store.reserve(group.name, 'paid', -voucher.amount.amount, Number.MAX_SAFE_INTEGER);
       const status = statusOf(voucher);
       const refusal =
         status === 'redeemed'
@@ -333,7 +394,8 @@ export function createVoucherService(dependencies: VoucherServiceDependencies): 
         throw error('VOUCHER_MERCHANT_REJECTED', 'the merchant cannot be credited', 422);
       }
       const redeemed = await change(voucher.serialNumber, (current) => {
-        if (current.state !== 'activated') throw error('VOUCHER_ALREADY_USED', 'the voucher was used');
+        if (current.state !== 'activated')
+          throw error('VOUCHER_ALREADY_USED', 'the voucher was used');
         return { ...current, state: 'redeemed', railReference: result.railReference };
       });
       await event(context, 'payment.voucher.redeemed', redeemed, { rail: merchantRail.name });
@@ -349,8 +411,10 @@ export function createVoucherService(dependencies: VoucherServiceDependencies): 
     async cancel(context, serialNumber) {
       const serial = parse(serialSchema, serialNumber, '[payments/vouchers] serial number');
       const voucher = await change(serial, (current) => {
-        if (current.state === 'cancelled') throw error('VOUCHER_CANCELLED', 'the voucher is already cancelled');
-        if (current.state === 'redeemed') throw error('VOUCHER_ALREADY_USED', 'the voucher was used');
+        if (current.state === 'cancelled')
+          throw error('VOUCHER_CANCELLED', 'the voucher is already cancelled');
+        if (current.state === 'redeemed')
+          throw error('VOUCHER_ALREADY_USED', 'the voucher was used');
         return { ...current, state: 'cancelled' };
       });
       await event(context, 'payment.voucher.cancelled', voucher);
