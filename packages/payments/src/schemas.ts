@@ -227,8 +227,10 @@ export interface Reconciliation {
 export const processOptionsSchema = z.strictObject({
   /** Instructions claimed per round trip to the store. Default 500. */
   chunkSize: z.number().int().min(1).max(10_000).default(500),
-  /** Rail calls in flight at once, per rail. Default 32. */
+  /** Rail calls in flight at once within one chunk. Default 32. */
   concurrency: z.number().int().min(1).max(1024).default(32),
+  /** Chunks claimed and in flight at once (store round trips overlap rail calls). Default 2. */
+  pipeline: z.number().int().min(1).max(16).default(2),
   /** Upper bound on rail submissions per second, per rail; none when absent. */
   ratePerSecond: z.number().positive().optional(),
   /** Submissions per instruction before it fails with `MAX_ATTEMPTS`. Default 5. */

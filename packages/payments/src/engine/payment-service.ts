@@ -953,33 +953,37 @@ export function createPaymentService(dependencies: PaymentServiceDependencies): 
           await inquire(unknown);
           worked = true;
         }
-        for (;;) {
-          const claimed = await store.claimPending(batchId, options.chunkSize, clock.now());
-          if (claimed.length === 0) break;
-          // The claim itself moved them to `submitting`; audit it now that it is durable.
-          await Promise.all(
-            claimed.map((instruction) =>
-              record(context, {
-                action: 'payment.instruction.submitting',
-                subject: instructionSubject(instruction),
-                outcome: 'success',
-                details: {
-                  batchId,
-                  instructionId: instruction.instructionId,
-                  from: 'pending',
-                  to: 'submitting',
-                  event: 'submit',
-                  attempt: instruction.attempts,
-                  rail: instruction.rail,
-                },
-              }),
-            ),
-          );
-          await submit(claimed);
-          worked = true;
-          await progress();
-          if (Date.now() - started > options.deadlineMs) break;
-        }
+        // Several chunks in flight at once: claims are atomic, so workers never share an instruction.
+        const claimLoop = async () => {
+          for (;;) {
+            const claimed = await store.claimPending(batchId, options.chunkSize, clock.now());
+            if (claimed.length === 0) return;
+            // The claim itself moved them to `submitting`; audit it now that it is durable.
+            await Promise.all(
+              claimed.map((instruction) =>
+                record(context, {
+                  action: 'payment.instruction.submitting',
+                  subject: instructionSubject(instruction),
+                  outcome: 'success',
+                  details: {
+                    batchId,
+                    instructionId: instruction.instructionId,
+                    from: 'pending',
+                    to: 'submitting',
+                    event: 'submit',
+                    attempt: instruction.attempts,
+                    rail: instruction.rail,
+                  },
+                }),
+              ),
+            );
+            await submit(claimed);
+            worked = true;
+            await progress();
+            if (Date.now() - started > options.deadlineMs) return;
+          }
+        };
+        await Promise.all(Array.from({ length: options.pipeline }, claimLoop));
         const unresolved = await store.listInstructions(batchId, {
           states: ['unknown', 'pending', 'submitting'],
           limit: 1,

@@ -57,7 +57,7 @@ create table payments_held_rows (
 );
 
 create table payments_attempts (
-  id bigserial primary key,
+  id bigserial not null,
   batch_id text not null,
   instruction_id text not null,
   kind text not null,
@@ -65,9 +65,10 @@ create table payments_attempts (
   outcome text not null,
   rail_reference text,
   reason text,
-  at timestamptz not null
+  at timestamptz not null,
+  -- One index serves both reads (a batch, an instruction) and keeps appends cheap.
+  primary key (batch_id, instruction_id, id)
 );
-create index payments_attempts_instruction on payments_attempts (batch_id, instruction_id);
 
 create table payments_simulator_ledger (
   idempotency_key text primary key,
