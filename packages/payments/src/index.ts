@@ -3,6 +3,8 @@ export { memoryPaymentStore } from './engine/memory-store.js';
 export {
   createPaymentService,
   instructionIdempotencyKey,
+  type PaymentEngine,
+  type PaymentEvent,
   type PaymentServiceDependencies,
 } from './engine/payment-service.js';
 export { createCsvParser, csvField } from './engine/row-reader.js';

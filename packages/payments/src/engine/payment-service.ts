@@ -77,6 +77,33 @@ export interface PaymentServiceDependencies {
   };
   /** Rows validated and written per store round trip while ingesting. Default 1,000. */
   ingestChunkSize?: number;
+  /**
+   * Payment-status notifications (receipts) for the messaging block or any other consumer:
+   * called once an instruction is durably `paid` or `failed`, and when a batch completes.
+   * Best effort: a consumer that throws does not stop disbursement, and an event can be lost
+   * if the process dies right after the commit — use `exportReconciliation` as the record.
+   */
+  onEvent?: (event: PaymentEvent) => void | Promise<void>;
+}
+
+/** A payment-status notification. Carries the payee's functional id: it is for delivery, not logs. */
+export type PaymentEvent =
+  | {
+      type: 'payment.instruction.paid' | 'payment.instruction.failed';
+      batchId: string;
+      instructionId: string;
+      payeeFunctionalId: string;
+      amount: { amount: number; currency: string };
+      rail: string;
+      railReference?: string;
+      reason?: string;
+      at: string;
+    }
+  | { type: 'payment.batch.completed'; batchId: string; paid: Totals; failed: Totals; at: string };
+
+/** The engine: the {@link PaymentService} port plus `close()`, which stops listening to rail callbacks. */
+export interface PaymentEngine extends PaymentService {
+  close(): void;
 }
 
 const emptyTotals = (): Totals => ({ count: 0, sum: 0 });
@@ -134,7 +161,7 @@ const batchIdSchema = z.string().min(1).max(64);
  *   approval: { thresholds: { USD: 1_000_000 } },
  * });
  */
-export function createPaymentService(dependencies: PaymentServiceDependencies): PaymentService {
+export function createPaymentService(dependencies: PaymentServiceDependencies): PaymentEngine {
   const { store, audit } = dependencies;
   const clock = dependencies.clock ?? systemClock;
   const newId = dependencies.newId ?? uuidv7Generator(clock);
@@ -159,6 +186,14 @@ export function createPaymentService(dependencies: PaymentServiceDependencies): 
   }
   const thresholdFor = (currency: string) =>
     dependencies.approval?.thresholds?.[currency] ?? dependencies.approval?.defaultThreshold ?? 0;
+
+  const emit = (event: PaymentEvent) => {
+    try {
+      Promise.resolve(dependencies.onEvent?.(event)).catch(() => {});
+    } catch {
+      // a failing consumer never stops disbursement
+    }
+  };
 
   const record = (
     context: ActorContext,
@@ -214,6 +249,22 @@ export function createPaymentService(dependencies: PaymentServiceDependencies): 
   ): Promise<Set<string>> => {
     if (changes.length === 0 && attempts.length === 0) return new Set();
     const applied = await store.applyChanges(changes, attempts, clock.now());
+    if (dependencies.onEvent) {
+      for (const change of changes) {
+        if (!applied.has(change.instructionId) || (change.to !== 'paid' && change.to !== 'failed')) continue;
+        emit({
+          type: change.to === 'paid' ? 'payment.instruction.paid' : 'payment.instruction.failed',
+          batchId: change.batchId,
+          instructionId: change.instructionId,
+          payeeFunctionalId: change.instruction.payeeFunctionalId,
+          amount: { amount: change.instruction.amount, currency: change.instruction.currency },
+          rail: change.instruction.rail,
+          ...(change.railReference ? { railReference: change.railReference } : {}),
+          ...(change.failureReason ? { reason: change.failureReason } : {}),
+          at: clock.now().toISOString(),
+        });
+      }
+    }
     await Promise.all(
       changes
         .filter((change) => applied.has(change.instructionId))
@@ -1024,6 +1075,13 @@ export function createPaymentService(dependencies: PaymentServiceDependencies): 
         );
         if (done) {
           const summary = await reconcile(batchId);
+          emit({
+            type: 'payment.batch.completed',
+            batchId,
+            paid: summary.byState.paid,
+            failed: summary.byState.failed,
+            at: clock.now().toISOString(),
+          });
           await record(context, {
             action: 'payment.batch.completed',
             subject: { type: 'payment-batch', id: batchId },
@@ -1119,9 +1177,10 @@ export function createPaymentService(dependencies: PaymentServiceDependencies): 
     },
   };
 
+  const unsubscribes: Array<() => void> = [];
   for (const [name, rail] of rails) {
     if (rail.capabilities.callbacks && rail.onCallback) {
-      rail.onCallback((callback) => {
+      const unsubscribe = rail.onCallback((callback) => {
         service
           .handleRailCallback(
             { actor: { type: 'service', id: `rail:${name}`, roles: [] } },
@@ -1132,7 +1191,13 @@ export function createPaymentService(dependencies: PaymentServiceDependencies): 
             // A lost callback is harmless: the engine inquires about anything not final.
           });
       });
+      unsubscribes.push(unsubscribe);
     }
   }
-  return service;
+  return {
+    ...service,
+    close() {
+      for (const unsubscribe of unsubscribes.splice(0)) unsubscribe();
+    },
+  };
 }
