@@ -21,7 +21,7 @@ async function serve(options: ServeOptions): Promise<RunningServer> {
     govstackRejectedMerchantAccounts,
     seedGovStackVouchers,
   } = await import('@govblocks/payments/http');
-  const { sqlPaymentStore, sqlSimulatorLedger } = await import('@govblocks/payments/sql');
+  const { sqlPaymentStore, sqlSimulatorLedger, sqlVoucherStore } = await import('@govblocks/payments/sql');
 
   const db = options.databaseUrl ? await openDatabase(options.databaseUrl) : undefined;
   const store = db ? await sqlPaymentStore(db) : payments.memoryPaymentStore();
@@ -40,7 +40,7 @@ async function serve(options: ServeOptions): Promise<RunningServer> {
     );
   const secretKey =
     keyText && Buffer.byteLength(keyText) >= 32 ? keyText : payments.randomVoucherKey();
-  const voucherStore = payments.memoryVoucherStore();
+  const voucherStore = db ? await sqlVoucherStore(db) : payments.memoryVoucherStore();
   if (options.seed) await seedGovStackVouchers(voucherStore, secretKey);
   const vouchers = payments.createVoucherService({
     store: voucherStore,

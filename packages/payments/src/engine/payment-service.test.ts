@@ -34,7 +34,14 @@ paymentServiceConformanceSuite({
 
 describe('engine extras', () => {
   it('notifies paid and failed instructions and the completed batch, once each', async () => {
-    const rail = simulatorRail({ name: 'rail', seed: 4, failureRate: 0.3, asyncRate: 0.3, settleMs: 2, duplicateCallbackRate: 1 });
+    const rail = simulatorRail({
+      name: 'rail',
+      seed: 4,
+      failureRate: 0.3,
+      asyncRate: 0.3,
+      settleMs: 2,
+      duplicateCallbackRate: 1,
+    });
     const events: PaymentEvent[] = [];
     const service = createPaymentService({
       store: memoryPaymentStore(),
@@ -48,18 +55,38 @@ describe('engine extras', () => {
     const maker = { actor: { type: 'operator' as const, id: 'm', roles: [] } };
     await service.registerBeneficiaries(
       maker,
-      Array.from({ length: 20 }, (_, index) => ({ functionalId: `B${index}`, modality: 'mobile_money' as const, financialAddress: `+${index}`, rail: 'rail' })),
+      Array.from({ length: 20 }, (_, index) => ({
+        functionalId: `B${index}`,
+        modality: 'mobile_money' as const,
+        financialAddress: `+${index}`,
+        rail: 'rail',
+      })),
     );
-    const rows = Array.from({ length: 20 }, (_, index) => ({ instructionId: `I${index}`, payeeFunctionalId: `B${index}`, amount: '1.00', currency: 'USD' }));
-    const batch = await service.createBatch(maker, { currency: 'USD', format: 'json', control: { count: 20, sum: 2000 } }, rows);
+    const rows = Array.from({ length: 20 }, (_, index) => ({
+      instructionId: `I${index}`,
+      payeeFunctionalId: `B${index}`,
+      amount: '1.00',
+      currency: 'USD',
+    }));
+    const batch = await service.createBatch(
+      maker,
+      { currency: 'USD', format: 'json', control: { count: 20, sum: 2000 } },
+      rows,
+    );
     await service.approveBatch({ actor: { type: 'operator', id: 'c1', roles: [] } }, batch.batchId);
     await service.approveBatch({ actor: { type: 'operator', id: 'c2', roles: [] } }, batch.batchId);
     const result = await service.processBatch(maker, batch.batchId, { pollIntervalMs: 1 });
     await new Promise((resolve) => setTimeout(resolve, 20));
     const instructionEvents = events.filter((event) => event.type !== 'payment.batch.completed');
     expect(instructionEvents).toHaveLength(20);
-    expect(new Set(instructionEvents.map((event) => ('instructionId' in event ? event.instructionId : ''))).size).toBe(20);
-    expect(instructionEvents.filter((event) => event.type === 'payment.instruction.paid')).toHaveLength(result.byState.paid.count);
+    expect(
+      new Set(
+        instructionEvents.map((event) => ('instructionId' in event ? event.instructionId : '')),
+      ).size,
+    ).toBe(20);
+    expect(
+      instructionEvents.filter((event) => event.type === 'payment.instruction.paid'),
+    ).toHaveLength(result.byState.paid.count);
     expect(events.filter((event) => event.type === 'payment.batch.completed')).toHaveLength(1);
     service.close();
     rail.close();

@@ -251,7 +251,8 @@ export function createPaymentService(dependencies: PaymentServiceDependencies): 
     const applied = await store.applyChanges(changes, attempts, clock.now());
     if (dependencies.onEvent) {
       for (const change of changes) {
-        if (!applied.has(change.instructionId) || (change.to !== 'paid' && change.to !== 'failed')) continue;
+        if (!applied.has(change.instructionId) || (change.to !== 'paid' && change.to !== 'failed'))
+          continue;
         emit({
           type: change.to === 'paid' ? 'payment.instruction.paid' : 'payment.instruction.failed',
           batchId: change.batchId,

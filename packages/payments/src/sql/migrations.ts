@@ -82,8 +82,35 @@ create table payments_simulator_ledger (
 );
 `;
 
+const vouchers = `
+create table payments_vouchers (
+  serial_number text primary key,
+  number_hash text not null unique,
+  amount bigint not null,
+  currency text not null,
+  voucher_group text not null,
+  state text not null,
+  created_at timestamptz not null,
+  expires_at timestamptz not null,
+  updated_at timestamptz not null,
+  rail_reference text,
+  version integer not null
+);
+create index payments_vouchers_group on payments_vouchers (voucher_group, state);
+
+create table payments_voucher_group_totals (
+  voucher_group text not null,
+  field text not null,
+  total bigint not null,
+  primary key (voucher_group, field)
+);
+`;
+
 /** The ordered migrations of `@govblocks/payments`. */
 export const paymentsMigrations: MigrationSet = {
   namespace: 'payments',
-  migrations: [{ id: '0001_init', sql: init }] satisfies Migration[],
+  migrations: [
+    { id: '0001_init', sql: init },
+    { id: '0002_vouchers', sql: vouchers },
+  ] satisfies Migration[],
 };

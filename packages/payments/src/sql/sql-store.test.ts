@@ -3,8 +3,9 @@ import { openTestDatabase, type TestDatabase, testDatabaseKinds } from '@govbloc
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPaymentService } from '../engine/payment-service.js';
 import { simulatorRail } from '../rails/simulator.js';
-import { paymentServiceConformanceSuite } from '../testing/index.js';
+import { paymentServiceConformanceSuite, voucherStoreConformanceSuite } from '../testing/index.js';
 import { sqlPaymentStore, sqlSimulatorLedger } from './sql-store.js';
+import { sqlVoucherStore } from './sql-voucher-store.js';
 
 describe.each(testDatabaseKinds())('sql store on %s', (kind) => {
   let db: TestDatabase;
@@ -13,7 +14,7 @@ describe.each(testDatabaseKinds())('sql store on %s', (kind) => {
   const freshStore = async () => {
     if (migrated) {
       await db.client.execute(
-        'truncate payments_beneficiaries, payments_batches, payments_instructions, payments_held_rows, payments_attempts, payments_simulator_ledger',
+        'truncate payments_beneficiaries, payments_batches, payments_instructions, payments_held_rows, payments_attempts, payments_simulator_ledger, payments_vouchers, payments_voucher_group_totals',
       );
     } else {
       await db.resetSchema();
@@ -53,6 +54,14 @@ describe.each(testDatabaseKinds())('sql store on %s', (kind) => {
         },
         teardown: () => rail.close(),
       };
+    },
+  });
+
+  voucherStoreConformanceSuite({
+    name: `sql (${kind})`,
+    create: async () => {
+      await freshStore();
+      return sqlVoucherStore(db.client);
     },
   });
 

@@ -3,3 +3,7 @@ export {
   type PaymentServiceConformanceOptions,
   paymentServiceConformanceSuite,
 } from './service-conformance.js';
+export {
+  type VoucherStoreConformanceOptions,
+  voucherStoreConformanceSuite,
+} from './voucher-conformance.js';
