@@ -441,6 +441,79 @@ async function send(baseUrl: string, item: Case) {
 const keysOf = (value: unknown) =>
   typeof value === 'object' && value !== null ? Object.keys(value).sort() : [];
 
+describe('payments HTTP binding (v3 account mapper routes)', () => {
+  it('registers, updates and looks up beneficiaries, singly and in bulk', async () => {
+    const { app, rail } = await build();
+    const call = async (method: string, path: string, body?: unknown) => {
+      const response = await app.request(path, {
+        method,
+        headers: {
+          'content-type': 'application/json',
+          'X-Callback-URL': 'http://127.0.0.1/cb',
+          'X-Registering-Institution-ID': 'MINISTRY-1',
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+    };
+    const registered = await call('POST', '/identityAccountMapper/beneficiary', {
+      RequestID: 'REQ-V3-00001',
+      Beneficiaries: [
+        { payeeIdentity: 'V3-PAYEE-1', PaymentModality: '01', FinancialAddress: '+255700000009' },
+        {
+          payeeIdentity: 'V3-PAYEE-2',
+          PaymentModality: '00',
+          FinancialAddress: 'TZ00BANK9',
+          bankingInstitutionCode: 'BANKTZ01',
+        },
+      ],
+    });
+    expect(registered).toMatchObject({
+      status: 200,
+      json: { responseCode: '00', requestID: 'REQ-V3-00001' },
+    });
+    expect(
+      (
+        await call('POST', '/identityAccountMapper/beneficiary', {
+          RequestID: 'x',
+          Beneficiaries: [],
+        })
+      ).status,
+    ).toBe(400);
+    const updated = await call('PUT', '/identityAccountMapper/beneficiary', {
+      requestID: 'REQ-V3-00002',
+      beneficiaries: [
+        { payeeIdentity: 'V3-PAYEE-1', financialAddress: '+255700000010' },
+        { payeeIdentity: 'V3-NOBODY' },
+      ],
+    });
+    expect(updated.json.beneficiaries).toEqual([
+      { payeeIdentity: 'V3-PAYEE-1', status: '0' },
+      { payeeIdentity: 'V3-NOBODY', status: '1' },
+    ]);
+    const one = await call('GET', '/beneficiary?payeeIdentity=V3-PAYEE-1&requestId=REQ-V3-00003');
+    expect(one.json).toEqual({
+      requestId: 'REQ-V3-00003',
+      paymentModalityList: [
+        { payeeIdentity: 'V3-PAYEE-1', paymentModality: '01', financialAddress: '+255700000010' },
+      ],
+    });
+    const bulk = await call('PUT', '/beneficiary', {
+      requestId: 'REQ-V3-00004',
+      payeePartyIds: ['V3-PAYEE-2', 'V3-NOBODY'],
+    });
+    expect(bulk.json.paymentModalityList).toEqual([
+      {
+        payeeIdentity: 'V3-PAYEE-2',
+        paymentModality: '00',
+        financialAddress: 'TZ00BANK9',
+        bankingInstitutionCode: 'BANKTZ01',
+      },
+    ]);
+    rail.close();
+  });
+});
+
 describe('payments HTTP binding (legacy GovStack routes)', () => {
   let server: RunningServer;
   let built: Awaited<ReturnType<typeof build>>;

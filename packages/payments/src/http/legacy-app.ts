@@ -17,6 +17,7 @@ import type { Hono } from 'hono';
 import type { PaymentService } from '../ports.js';
 import type { PaymentModality } from '../schemas.js';
 import type { VoucherService } from '../vouchers/voucher-service.js';
+import { mountAccountMapperV3 } from './account-mapper-v3.js';
 
 export interface PaymentsHttpOptions {
   service: PaymentService;
@@ -86,6 +87,9 @@ const message = (c: HttpContext, status: number, text: string) =>
  * - `POST /vouchers/voucher_preactivation`, `PATCH /vouchers/voucher_activation`,
  *   `POST /vouchers/voucher_redemption`, `GET|PATCH /vouchers/voucherstatuscheck/{serial}`
  *
+ * and the current (v3) account mapper routes: `POST|PUT /identityAccountMapper/beneficiary`,
+ * `GET /beneficiary?payeeIdentity=…&requestId=…`, `PUT /beneficiary` (bulk lookup).
+ *
  * Answers are `application/json; charset=utf-8` in the legacy shapes (`{ message }` for errors,
  * `{ ResponseCode, ResponseDescription, RequestID }` for G2P). Voucher numbers are never logged.
  *
@@ -125,6 +129,8 @@ export function paymentsHttpApp(options: PaymentsHttpOptions): Hono<HttpEnv> {
     });
     return message(c, 500, 'Internal server error');
   };
+
+  mountAccountMapperV3(app, service, { railByModality: options.railByModality, actor });
 
   // ───────────── G2P: account mapper ─────────────
 
