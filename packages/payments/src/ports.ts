@@ -209,9 +209,15 @@ export interface PaymentStore {
   /**
    * Atomically moves up to `limit` `pending` instructions of the batch (lowest `seq` first) to
    * `submitting`, adding one to `attempts`, and returns them as updated. Concurrent claimers
-   * never get the same instruction.
+   * never get the same instruction. `afterSeq` (default -1) is a hint of where pending rows
+   * start: the engine passes the last seq it claimed, so a claim never rescans the claimed part.
    */
-  claimPending(batchId: string, limit: number, now: Date): Promise<Instruction[]>;
+  claimPending(
+    batchId: string,
+    limit: number,
+    now: Date,
+    afterSeq?: number,
+  ): Promise<Instruction[]>;
   /**
    * Applies compare-and-set changes and appends `attempts` to the ledger, in one transaction.
    * Returns the instruction ids whose change applied (the others had moved on).

@@ -102,13 +102,13 @@ export function memoryPaymentStore(): PaymentStore {
         .slice(0, page.limit)
         .map(clone);
     },
-    async claimPending(batchId, limit, now) {
+    async claimPending(batchId, limit, now, afterSeq = -1) {
       const found = slot(batchId);
       if (!found) return [];
       const claimed: Instruction[] = [];
       for (const instruction of found.instructions) {
         if (claimed.length >= limit) break;
-        if (instruction.state !== 'pending') continue;
+        if (instruction.state !== 'pending' || instruction.seq <= afterSeq) continue;
         instruction.state = 'submitting';
         instruction.attempts += 1;
         instruction.updatedAt = now.toISOString();

@@ -1006,10 +1006,19 @@ export function createPaymentService(dependencies: PaymentServiceDependencies): 
           worked = true;
         }
         // Several chunks in flight at once: claims are atomic, so workers never share an instruction.
+        // The cursor is shared: claims walk forward; one pass from the start picks up rows that
+        // went back to pending (nothing applied) behind it.
+        let cursor = -1;
         const claimLoop = async () => {
           for (;;) {
-            const claimed = await store.claimPending(batchId, options.chunkSize, clock.now());
-            if (claimed.length === 0) return;
+            const from = cursor;
+            const claimed = await store.claimPending(batchId, options.chunkSize, clock.now(), from);
+            if (claimed.length === 0) {
+              if (from === -1) return;
+              if (cursor === from) cursor = -1;
+              continue;
+            }
+            cursor = Math.max(cursor, claimed[claimed.length - 1]!.seq);
             // The claim itself moved them to `submitting`; audit it now that it is durable.
             await Promise.all(
               claimed.map((instruction) =>

@@ -40,9 +40,11 @@ create table payments_instructions (
   updated_at timestamptz not null,
   primary key (batch_id, instruction_id),
   unique (batch_id, payee_functional_id)
-);
+) with (fillfactor = 70);
+-- No index covers a column that changes (state, attempts, rail reference…): every transition is
+-- a HOT update that writes no index entry, and the free space (fillfactor) keeps it on its page.
+-- Work is found by walking the (batch_id, seq) index with a cursor.
 create unique index payments_instructions_key on payments_instructions (idempotency_key);
-create index payments_instructions_state on payments_instructions (batch_id, state, seq);
 create index payments_instructions_seq on payments_instructions (batch_id, seq);
 
 create table payments_held_rows (

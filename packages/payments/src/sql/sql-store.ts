@@ -285,17 +285,19 @@ export async function sqlPaymentStore(client: SqlClient): Promise<PaymentStore> 
       }));
     },
 
-    async claimPending(batchId, limit, now) {
+    async claimPending(batchId, limit, now, afterSeq = -1) {
+      // Walks the (batch_id, seq) index from the caller's cursor; `state` is deliberately not
+      // indexed, so every state change is a HOT update that touches no index at all.
       const result = await client.query<Row>(
         `update payments_instructions as i
          set state = 'submitting', attempts = i.attempts + 1, updated_at = $3
          from (select instruction_id from payments_instructions
-               where batch_id = $1 and state = 'pending'
+               where batch_id = $1 and seq > $4 and state = 'pending'
                order by seq limit $2
                for update skip locked) as claim
          where i.batch_id = $1 and i.instruction_id = claim.instruction_id
          returning i.*`,
-        [batchId, limit, now],
+        [batchId, limit, now, afterSeq],
       );
       return result.rows.map(toInstruction).sort((a, b) => a.seq - b.seq);
     },
