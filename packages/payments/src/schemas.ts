@@ -233,6 +233,16 @@ export const processOptionsSchema = z.strictObject({
   pipeline: z.number().int().min(1).max(16).default(2),
   /** Upper bound on rail submissions per second, per rail; none when absent. */
   ratePerSecond: z.number().positive().optional(),
+  /** Per rail (by name): a cap on calls in flight and a rate, overriding `ratePerSecond`. */
+  rails: z
+    .record(
+      z.string(),
+      z.strictObject({
+        concurrency: z.number().int().min(1).max(1024).optional(),
+        ratePerSecond: z.number().positive().optional(),
+      }),
+    )
+    .optional(),
   /** Submissions per instruction before it fails with `MAX_ATTEMPTS`. Default 5. */
   maxAttempts: z.number().int().min(1).max(100).default(5),
   /** Pause between inquiry rounds while the rail reports instructions as still pending (ms). Default 50. */

@@ -91,4 +91,64 @@ describe('engine extras', () => {
     service.close();
     rail.close();
   });
+
+  it('splits work per rail: each rail has its own cap on calls in flight and its own rate', async () => {
+    const fast = simulatorRail({ name: 'fast', latencyMs: 2 });
+    const slowInner = simulatorRail({ name: 'slow', latencyMs: 5 });
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const slow = {
+      ...slowInner,
+      async submit(transfer: Parameters<typeof slowInner.submit>[0]) {
+        inFlight += 1;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        try {
+          return await slowInner.submit(transfer);
+        } finally {
+          inFlight -= 1;
+        }
+      },
+    };
+    const service = createPaymentService({
+      store: memoryPaymentStore(),
+      rails: { fast, slow },
+      audit: memoryAuditSink(),
+    });
+    const maker = { actor: { type: 'operator' as const, id: 'm', roles: [] } };
+    await service.registerBeneficiaries(
+      maker,
+      Array.from({ length: 40 }, (_, index) => ({
+        functionalId: `B${index}`,
+        modality: 'mobile_money' as const,
+        financialAddress: `+${index}`,
+        rail: index % 2 === 0 ? 'fast' : 'slow',
+      })),
+    );
+    const rows = Array.from({ length: 40 }, (_, index) => ({
+      instructionId: `I${index}`,
+      payeeFunctionalId: `B${index}`,
+      amount: '1.00',
+      currency: 'USD',
+    }));
+    const batch = await service.createBatch(
+      maker,
+      { currency: 'USD', format: 'json', control: { count: 40, sum: 4000 } },
+      rows,
+    );
+    await service.approveBatch({ actor: { type: 'operator', id: 'c1', roles: [] } }, batch.batchId);
+    await service.approveBatch({ actor: { type: 'operator', id: 'c2', roles: [] } }, batch.batchId);
+    const started = Date.now();
+    const result = await service.processBatch(maker, batch.batchId, {
+      concurrency: 16,
+      pipeline: 2,
+      chunkSize: 10,
+      rails: { slow: { concurrency: 2 }, fast: { ratePerSecond: 200 } },
+    });
+    expect(result.byState.paid.count).toBe(40);
+    expect(result.byRail.slow?.paid.count).toBe(20);
+    expect(maxInFlight).toBeLessThanOrEqual(2);
+    // 20 calls to `fast` at 200/s take at least ~95 ms.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
+    service.close();
+  });
 });

@@ -855,14 +855,36 @@ export function createPaymentService(dependencies: PaymentServiceDependencies): 
         );
       }
 
-      const limiters = new Map<string, () => Promise<void>>();
-      const limiterFor = (rail: string) => {
-        let limiter = limiters.get(rail);
-        if (!limiter) {
-          limiter = rateLimiter(options.ratePerSecond);
-          limiters.set(rail, limiter);
+      // Per rail: a rate limit and a cap on calls in flight, shared by every chunk in flight.
+      const gates = new Map<
+        string,
+        { rate: () => Promise<void>; run: <T>(fn: () => Promise<T>) => Promise<T> }
+      >();
+      const gateFor = (rail: string) => {
+        let gate = gates.get(rail);
+        if (!gate) {
+          const limit = options.rails?.[rail];
+          const rate = rateLimiter(limit?.ratePerSecond ?? options.ratePerSecond);
+          const cap = limit?.concurrency ?? Number.POSITIVE_INFINITY;
+          let active = 0;
+          const waiting: Array<() => void> = [];
+          gate = {
+            rate,
+            async run(fn) {
+              if (active >= cap) await new Promise<void>((resolve) => waiting.push(resolve));
+              active += 1;
+              try {
+                await rate();
+                return await fn();
+              } finally {
+                active -= 1;
+                waiting.shift()?.();
+              }
+            },
+          };
+          gates.set(rail, gate);
         }
-        return limiter;
+        return gate;
       };
 
       let lastProgress = 0;
@@ -882,9 +904,10 @@ export function createPaymentService(dependencies: PaymentServiceDependencies): 
         const outcomes = await mapPool(instructions, options.concurrency, async (instruction) => {
           const rail = railOf(instruction.rail);
           try {
-            await limiterFor(instruction.rail)();
-            const status = await callAdapter(`payments/${instruction.rail}`, 'inquire', () =>
-              rail.inquire(instruction.idempotencyKey),
+            const status = await gateFor(instruction.rail).run(() =>
+              callAdapter(`payments/${instruction.rail}`, 'inquire', () =>
+                rail.inquire(instruction.idempotencyKey),
+              ),
             );
             return { instruction, status };
           } catch (error) {
@@ -928,17 +951,18 @@ export function createPaymentService(dependencies: PaymentServiceDependencies): 
       const submit = async (claimed: Instruction[]) => {
         const outcomes = await mapPool(claimed, options.concurrency, async (instruction) => {
           const rail = railOf(instruction.rail);
-          await limiterFor(instruction.rail)();
           try {
-            const result = await callAdapter(`payments/${instruction.rail}`, 'submit', () =>
-              rail.submit({
-                idempotencyKey: instruction.idempotencyKey,
-                amount: { amount: instruction.amount, currency: instruction.currency },
-                modality: instruction.modality,
-                financialAddress: instruction.financialAddress,
-                ...(instruction.institution ? { institution: instruction.institution } : {}),
-                ...(instruction.narration ? { narration: instruction.narration } : {}),
-              }),
+            const result = await gateFor(instruction.rail).run(() =>
+              callAdapter(`payments/${instruction.rail}`, 'submit', () =>
+                rail.submit({
+                  idempotencyKey: instruction.idempotencyKey,
+                  amount: { amount: instruction.amount, currency: instruction.currency },
+                  modality: instruction.modality,
+                  financialAddress: instruction.financialAddress,
+                  ...(instruction.institution ? { institution: instruction.institution } : {}),
+                  ...(instruction.narration ? { narration: instruction.narration } : {}),
+                }),
+              ),
             );
             return { instruction, result };
           } catch (error) {
