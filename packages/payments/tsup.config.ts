@@ -6,6 +6,7 @@ export default defineConfig({
     'sql/index': 'src/sql/index.ts',
     'http/index': 'src/http/index.ts',
     'testing/index': 'src/testing/index.ts',
+    'mojaloop/index': 'src/mojaloop/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

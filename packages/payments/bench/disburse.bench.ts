@@ -3,7 +3,8 @@
  * DATABASE_URL) PostgreSQL: instructions/s and peak RSS, next to the raw baseline — the same
  * rows inserted, claimed and updated by plain batched SQL, without the engine — and the ratio.
  *
- * PAYMENTS_BENCH_SIZE scales it (default 20,000; the issue's target run is 1,000,000).
+ * PAYMENTS_BENCH_SIZE scales it (default 20,000; the issue's target run is 1,000,000);
+ * PAYMENTS_BENCH_KINDS=postgres (or pglite) limits the databases.
  */
 import type { AuditSink } from '@govblocks/core';
 import type { SqlClient } from '@govblocks/core/sql';
@@ -193,4 +194,11 @@ function report(kind: TestDatabaseKind): Report {
 }
 
 // PostgreSQL first: PGlite's WebAssembly heap stays in the process and would inflate its RSS.
-export default defineBench(...[...testDatabaseKinds()].reverse().map(report));
+const kinds = [...testDatabaseKinds()]
+  .reverse()
+  .filter(
+    (kind) =>
+      !process.env.PAYMENTS_BENCH_KINDS ||
+      process.env.PAYMENTS_BENCH_KINDS.split(',').includes(kind),
+  );
+export default defineBench(...kinds.map(report));
