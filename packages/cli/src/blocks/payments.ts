@@ -21,7 +21,9 @@ async function serve(options: ServeOptions): Promise<RunningServer> {
     govstackRejectedMerchantAccounts,
     seedGovStackVouchers,
   } = await import('@govblocks/payments/http');
-  const { sqlPaymentStore, sqlSimulatorLedger, sqlVoucherStore } = await import('@govblocks/payments/sql');
+  const { sqlPaymentStore, sqlSimulatorLedger, sqlVoucherStore } = await import(
+    '@govblocks/payments/sql'
+  );
 
   const db = options.databaseUrl ? await openDatabase(options.databaseUrl) : undefined;
   const store = db ? await sqlPaymentStore(db) : payments.memoryPaymentStore();
