@@ -29,21 +29,33 @@ export const paymentModalitySchema = z.enum([
 ]);
 export type PaymentModality = z.infer<typeof paymentModalitySchema>;
 
-/** A beneficiary as registered in the account mapper: functional id → financial address. */
-export const beneficiaryInputSchema = z.strictObject({
+const beneficiaryFields = z.strictObject({
   /** The payee's functional id (a national id token, a programme id). Personal data. */
   functionalId: externalIdSchema,
-  modality: paymentModalitySchema,
+  modality: paymentModalitySchema.optional(),
   /** Account number, IBAN, MSISDN, wallet id… Personal data. */
-  financialAddress: z.string().min(1).max(64),
+  financialAddress: z.string().min(1).max(64).optional(),
   /** The rail that pays this address. */
-  rail: railNameSchema,
+  rail: railNameSchema.optional(),
   /** Bank or provider code, when the rail needs it. */
   institution: z.string().min(1).max(64).optional(),
 });
+
+/**
+ * A beneficiary as registered in the account mapper: functional id → financial address. The G2P
+ * API lets a beneficiary be registered before its account is known (only the functional id):
+ * such a beneficiary is not payable (`lookup` answers `found: false`) until an update gives it a
+ * financial address, a modality and a rail, which always go together.
+ */
+export const beneficiaryInputSchema = beneficiaryFields.refine(
+  (value) =>
+    value.financialAddress === undefined ||
+    (value.modality !== undefined && value.rail !== undefined),
+  { message: 'a financial address needs a modality and a rail', path: ['financialAddress'] },
+);
 export type BeneficiaryInput = z.infer<typeof beneficiaryInputSchema>;
 
-export const beneficiarySchema = beneficiaryInputSchema.extend({
+export const beneficiarySchema = beneficiaryFields.extend({
   /** Who registered the beneficiary (`X-Registering-Institution-ID` in the G2P API). */
   registeredBy: z.string().min(1).max(256),
   createdAt: z.iso.datetime(),
@@ -53,9 +65,7 @@ export const beneficiarySchema = beneficiaryInputSchema.extend({
 export type Beneficiary = z.infer<typeof beneficiarySchema>;
 
 /** A change to a registered beneficiary: everything but the functional id is optional. */
-export const beneficiaryUpdateSchema = beneficiaryInputSchema
-  .partial()
-  .required({ functionalId: true });
+export const beneficiaryUpdateSchema = beneficiaryFields.partial().required({ functionalId: true });
 export type BeneficiaryUpdate = z.infer<typeof beneficiaryUpdateSchema>;
 
 /** What the account mapper answers for one functional id. */

@@ -61,7 +61,7 @@ export function createAccountMapper(dependencies: AccountMapperDependencies): Ac
           subject: { type: 'beneficiary', id: record.functionalId, personal: true },
           outcome: 'success',
           time: now,
-          details: { rail: record.rail, modality: record.modality },
+          details: { rail: record.rail ?? null, modality: record.modality ?? null },
           ...(context.requestId ? { requestId: context.requestId } : {}),
           ...(context.correlationId ? { correlationId: context.correlationId } : {}),
         });
@@ -123,7 +123,9 @@ export function createAccountMapper(dependencies: AccountMapperDependencies): Ac
       );
       return functionalIds.map((functionalId) => {
         const record = found.get(functionalId);
-        if (!record) return { functionalId, found: false as const };
+        // Registered without an account yet (allowed by the G2P API): not payable.
+        if (!record?.financialAddress || !record.rail || !record.modality)
+          return { functionalId, found: false as const };
         return {
           functionalId,
           found: true as const,

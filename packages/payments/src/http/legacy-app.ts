@@ -191,8 +191,6 @@ export function paymentsHttpApp(options: PaymentsHttpOptions): Hono<HttpEnv> {
       ) {
         return g2pAck(c, 400, input.RequestID, false, notAcknowledged);
       }
-      if (mode === 'register' && typeof address !== 'string')
-        return g2pAck(c, 400, input.RequestID, false, notAcknowledged);
       items.push({
         functionalId: functionalId as string,
         ...(modality ? { modality } : {}),
@@ -202,14 +200,22 @@ export function paymentsHttpApp(options: PaymentsHttpOptions): Hono<HttpEnv> {
     const context = actor(c, input.SourceBBID as string);
     try {
       if (mode === 'register') {
+        // PaymentModality and FinancialAddress are optional in the G2P API: a beneficiary may be
+        // registered before its account is known (it is not payable until updated).
         const beneficiaries = items.map((item) => {
+          if (item.financialAddress === undefined) {
+            return {
+              functionalId: item.functionalId,
+              ...(item.modality ? { modality: item.modality } : {}),
+            };
+          }
           const modality = item.modality ?? 'bank_account';
           const rail = options.railByModality[modality];
           if (!rail) throw Object.assign(new Error('no rail'), { noRail: true });
           return {
             functionalId: item.functionalId,
             modality,
-            financialAddress: item.financialAddress!,
+            financialAddress: item.financialAddress,
             rail,
           };
         });

@@ -3,9 +3,9 @@ import type { Migration, MigrationSet } from '@govblocks/core/sql';
 const init = `
 create table payments_beneficiaries (
   functional_id text primary key,
-  modality text not null,
-  financial_address text not null,
-  rail text not null,
+  modality text,
+  financial_address text,
+  rail text,
   institution text,
   registered_by text not null,
   created_at timestamptz not null,

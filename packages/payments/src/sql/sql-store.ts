@@ -41,9 +41,11 @@ function toInstruction(row: Row): Instruction {
 function toBeneficiary(row: Row): Beneficiary {
   return {
     functionalId: String(row.functional_id),
-    modality: row.modality as Beneficiary['modality'],
-    financialAddress: String(row.financial_address),
-    rail: String(row.rail),
+    ...(row.modality === null || row.modality === undefined
+      ? {}
+      : { modality: row.modality as NonNullable<Beneficiary['modality']> }),
+    ...optional('financialAddress', row.financial_address),
+    ...optional('rail', row.rail),
     ...optional('institution', row.institution),
     registeredBy: String(row.registered_by),
     createdAt: iso(row.created_at),
@@ -118,9 +120,9 @@ export async function sqlPaymentStore(client: SqlClient): Promise<PaymentStore> 
           JSON.stringify(
             records.map((record) => ({
               functional_id: record.functionalId,
-              modality: record.modality,
-              financial_address: record.financialAddress,
-              rail: record.rail,
+              modality: record.modality ?? null,
+              financial_address: record.financialAddress ?? null,
+              rail: record.rail ?? null,
               institution: record.institution ?? null,
               registered_by: record.registeredBy,
               created_at: record.createdAt,
@@ -143,9 +145,9 @@ export async function sqlPaymentStore(client: SqlClient): Promise<PaymentStore> 
          where functional_id = $1 and version = $8`,
         [
           record.functionalId,
-          record.modality,
-          record.financialAddress,
-          record.rail,
+          record.modality ?? null,
+          record.financialAddress ?? null,
+          record.rail ?? null,
           record.institution ?? null,
           record.updatedAt,
           record.version,

@@ -111,6 +111,27 @@ export function paymentServiceConformanceSuite(options: PaymentServiceConformanc
       expect(many[1]).toEqual({ functionalId: 'nobody', found: false });
     });
 
+    it('registers a beneficiary before its account is known; it becomes payable once updated', async () => {
+      expect(await service.registerBeneficiaries(maker, [{ functionalId: payee(1) }])).toEqual([
+        { functionalId: payee(1), outcome: 'registered' },
+      ]);
+      expect(await service.lookupAccount(maker, payee(1))).toEqual({
+        functionalId: payee(1),
+        found: false,
+      });
+      await rejectsWith(
+        service.registerBeneficiaries(maker, [{ functionalId: payee(2), financialAddress: '+1' }]),
+        'VALIDATION_FAILED',
+      );
+      await service.updateBeneficiaries(maker, [
+        { functionalId: payee(1), modality: 'mobile_money', financialAddress: '+15550001', rail },
+      ]);
+      expect(await service.lookupAccount(maker, payee(1))).toMatchObject({
+        found: true,
+        financialAddress: '+15550001',
+      });
+    });
+
     it('updates beneficiaries and reports unknown ones', async () => {
       await register(1);
       const results = await service.updateBeneficiaries(maker, [
