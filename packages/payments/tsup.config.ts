@@ -7,6 +7,7 @@ export default defineConfig({
     'http/index': 'src/http/index.ts',
     'testing/index': 'src/testing/index.ts',
     'mojaloop/index': 'src/mojaloop/index.ts',
+    'govstack/index': 'src/govstack/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

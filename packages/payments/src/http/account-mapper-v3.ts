@@ -82,19 +82,21 @@ export function mountAccountMapperV3(
     }
     const beneficiaries = [];
     for (const entry of list as Array<Record<string, unknown>>) {
-      const modality =
-        modalityByCode[String(entry?.PaymentModality ?? entry?.paymentModality ?? '')];
+      const code = entry?.PaymentModality ?? entry?.paymentModality;
+      const modality = code === undefined ? undefined : modalityByCode[String(code)];
       const functionalId = entry?.payeeIdentity ?? entry?.PayeeIdentity;
       const address = entry?.FinancialAddress ?? entry?.financialAddress;
       const rail = modality ? options.railByModality[modality] : undefined;
-      if (!text(functionalId, 20) || !modality || !text(address, 30) || !rail)
+      if (!text(functionalId, 20) || (code !== undefined && !modality))
+        return refuse(c, requestId, 'Invalid beneficiary');
+      // An address needs a modality served by a rail; without one the beneficiary waits for it.
+      if (address !== undefined && (!text(address, 30) || !modality || !rail))
         return refuse(c, requestId, 'Invalid beneficiary');
       const institution = entry?.bankingInstitutionCode;
       beneficiaries.push({
         functionalId: functionalId as string,
-        modality,
-        financialAddress: address as string,
-        rail,
+        ...(modality ? { modality } : {}),
+        ...(address !== undefined ? { financialAddress: address as string, rail } : {}),
         ...(text(institution, 11) ? { institution: institution as string } : {}),
       });
     }
