@@ -567,6 +567,14 @@ function freePort(): Promise<number> {
   });
 }
 
+function stopMock(child: ChildProcess): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+  } catch {
+    child.kill('SIGTERM');
+  }
+}
+
 async function startMock(): Promise<{ url: string; child: ChildProcess } | string> {
   const { existsSync } = await import('node:fs');
   const file = mockCandidates.find((candidate) => candidate !== undefined && existsSync(candidate));
@@ -587,7 +595,8 @@ async function startMock(): Promise<{ url: string; child: ChildProcess } | strin
       '--hostname',
       '127.0.0.1',
     ],
-    { stdio: 'ignore', detached: false },
+    // Its own process group, so that stopping it also stops the server npx started.
+    { stdio: 'ignore', detached: true },
   );
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 120_000;
@@ -600,7 +609,7 @@ async function startMock(): Promise<{ url: string; child: ChildProcess } | strin
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }
-  child.kill('SIGTERM');
+  stopMock(child);
   return 'mockoon did not start within 120 s';
 }
 
@@ -617,7 +626,7 @@ describe('payments HTTP binding against the reference mock', () => {
     server = await startServer(built.app, { port: 0 });
   }, 150_000);
   afterAll(async () => {
-    mock?.child.kill('SIGTERM');
+    if (mock) stopMock(mock.child);
     await server?.close();
     built?.rail.close();
   });
