@@ -239,6 +239,11 @@ export interface PaymentStore {
     batchId: string,
   ): Promise<{ rows: StateRailTotal[]; attempts: Record<Attempt['kind'], number> }>;
   listAttempts(batchId: string, instructionId?: string): Promise<Attempt[]>;
+  /**
+   * Optional: called before a batch is disbursed, after a large ingest (a SQL store refreshes its
+   * planner statistics so that the first chunks do not run on plans made for an empty table).
+   */
+  prepareBatch?(batchId: string): Promise<void>;
 }
 
 // ───────────────────────────── PaymentService ─────────────────────────────

@@ -835,6 +835,8 @@ export function createPaymentService(dependencies: PaymentServiceDependencies): 
         details: { from: batch.state, to: 'processing' },
       });
 
+      await store.prepareBatch?.(batchId);
+
       // 1. Recovery: whatever was claimed by an interrupted run has an unknown outcome.
       for (let afterSeq = -1; ; ) {
         const page = await store.listInstructions(batchId, {

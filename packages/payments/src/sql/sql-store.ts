@@ -394,6 +394,10 @@ export async function sqlPaymentStore(client: SqlClient): Promise<PaymentStore> 
       };
     },
 
+    async prepareBatch() {
+      await client.execute('analyze payments_instructions');
+    },
+
     async listAttempts(batchId, instructionId) {
       const result = await client.query<Row>(
         `select * from payments_attempts where batch_id = $1 and ($2::text is null or instruction_id = $2) order by id`,
