@@ -2,10 +2,11 @@ import type { BlockModule } from '../block-module.js';
 import { auditBlock } from './audit.js';
 import { consentBlock } from './consent.js';
 import { identityBlock } from './identity.js';
+import { payments } from './payments.js';
 
 /**
  * The blocks the CLI knows. Each block adds one line here pointing at its module in this
  * folder (`./consent.js`, …), which lazily imports the block package so `govblocks --help`
  * stays fast.
  */
-export const blocks: BlockModule[] = [identityBlock, consentBlock, auditBlock];
+export const blocks: BlockModule[] = [auditBlock, consentBlock, identityBlock, payments];

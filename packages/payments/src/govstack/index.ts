@@ -1,0 +1,1 @@
+export { type GovStackAccountMapperOptions, govstackAccountMapper } from './account-mapper.js';

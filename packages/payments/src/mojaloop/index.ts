@@ -1,0 +1,1 @@
+export { type MojaloopRailOptions, mojaloopRail, transferIdFor } from './mojaloop-rail.js';

@@ -1,0 +1,3 @@
+export { paymentsMigrations } from './migrations.js';
+export { migratePayments, sqlPaymentStore, sqlSimulatorLedger } from './sql-store.js';
+export { sqlVoucherStore } from './sql-voucher-store.js';

@@ -1,0 +1,9 @@
+export { type RailConformanceOptions, railConformanceSuite } from './rail-conformance.js';
+export {
+  type PaymentServiceConformanceOptions,
+  paymentServiceConformanceSuite,
+} from './service-conformance.js';
+export {
+  type VoucherStoreConformanceOptions,
+  voucherStoreConformanceSuite,
+} from './voucher-conformance.js';
