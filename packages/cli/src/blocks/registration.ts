@@ -1,0 +1,71 @@
+import type { BlockModule, RunningServer, ServeOptions } from '../block-module.js';
+
+/** Authentication of a served block: API keys from `--api-key`, otherwise explicit development mode. */
+function authOf(options: ServeOptions) {
+  const key = options.flags['api-key'];
+  if (typeof key === 'string' && key !== '') {
+    return {
+      apiKeys: {
+        headers: ['X-API-Key', 'apiKey', 'api_key'],
+        keys: [{ key, id: 'cli-api-key', roles: ['registry-admin'] }],
+      },
+    };
+  }
+  // No credentials: development mode, and the Information-Mediator-Client header names the caller.
+  return {
+    development: true,
+    mode: 'optional' as const,
+    warn: (message: string) => options.io.err(`${message}\n`),
+  };
+}
+
+async function openRegistry(options: ServeOptions) {
+  const { createRegistry, memoryAuditTrail, memoryRegistryStore } = await import(
+    '@govblocks/registration'
+  );
+  // Until @govblocks/audit backs the AuditReader, audit events live in memory for the process.
+  const audit = memoryAuditTrail();
+  if (options.databaseUrl) {
+    const { openDatabase } = await import('@govblocks/core/sql');
+    const { createSqlRegistryStore } = await import('@govblocks/registration/sql');
+    const client = await openDatabase(options.databaseUrl);
+    const store = await createSqlRegistryStore(client);
+    return {
+      registry: createRegistry({ store, audit, auditReader: audit }),
+      close: () => client.close(),
+    };
+  }
+  return {
+    registry: createRegistry({ store: memoryRegistryStore(), audit, auditReader: audit }),
+    close: async () => {},
+  };
+}
+
+/** `govblocks serve registries`: the GovStack Digital Registries BB API. */
+export const registriesBlock: BlockModule = {
+  name: 'registries',
+  summary: 'Digital Registries (GovStack Digital Registries BB API)',
+  async serve(options): Promise<RunningServer> {
+    const { registriesHttpApp, seedGovStackRegistries } = await import(
+      '@govblocks/registration/http'
+    );
+    const { startServer } = await import('@govblocks/core/http');
+    const { registry, close } = await openRegistry(options);
+    if (options.seed) {
+      await seedGovStackRegistries(registry, {
+        actor: { type: 'system', id: 'govblocks-seed', roles: [] },
+      });
+    }
+    const server = await startServer(registriesHttpApp(registry, { auth: authOf(options) }), {
+      port: options.port,
+      host: options.host,
+    });
+    return {
+      url: server.url,
+      async close() {
+        await server.close();
+        await close();
+      },
+    };
+  },
+};

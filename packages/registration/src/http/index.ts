@@ -1,0 +1,11 @@
+export { actorFor } from './actor.js';
+export {
+  govstackExamplePeople,
+  govstackExampleRegistry,
+  seedGovStackRegistries,
+} from './govstack-fixtures.js';
+export {
+  databaseInfo,
+  type RegistriesHttpAppOptions,
+  registriesHttpApp,
+} from './registries-app.js';
