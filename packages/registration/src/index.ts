@@ -16,6 +16,63 @@ export {
   type JsonSchema,
   type SchemaCompiler,
 } from './json-schema.js';
+export {
+  exactIdentifierDedup,
+  normalisedNameBirthDateDedup,
+  normaliseName,
+  valueAt,
+} from './registration/dedup.js';
+export { filesystemDocumentStore, memoryDocumentStore } from './registration/document-stores.js';
+export {
+  type CreateRegistrationServiceOptions,
+  createRegistrationService,
+} from './registration/engine.js';
+export { memoryRegistrationStore } from './registration/memory-store.js';
+export {
+  type DedupStrategy,
+  type DocumentStore,
+  type RegistrationEvent,
+  type RegistrationEventSink,
+  type RegistrationService,
+  type RegistrationStore,
+  type RegistrationStoreTx,
+  registrationAdminRole,
+  registrationSpecificationVersion,
+} from './registration/ports.js';
+export {
+  type Application,
+  type ApplicationFilter,
+  applicationFilterSchema,
+  applicationSchema,
+  type CompleteTaskInput,
+  type CreateApplicationInput,
+  completeTaskInputSchema,
+  createApplicationInputSchema,
+  type DefineServiceInput,
+  type DocumentRef,
+  defineServiceInputSchema,
+  type EForm,
+  type EService,
+  eServiceSchema,
+  type FeedbackInput,
+  feedbackInputSchema,
+  type HistoryEntry,
+  type Task,
+  type TaskFilter,
+  taskFilterSchema,
+  taskSchema,
+  type UploadDocumentInput,
+  uploadDocumentInputSchema,
+} from './registration/schemas.js';
+export {
+  type ApplicationAction,
+  type ApplicationStatus,
+  applicationActions,
+  applicationStatuses,
+  isFinal,
+  nextStatus,
+  transitionTable,
+} from './registration/transitions.js';
 export { type CreateRegistryOptions, createRegistry } from './registry/engine.js';
 export { memoryRegistryStore } from './registry/memory-store.js';
 export {

@@ -1,4 +1,14 @@
 export {
+  conformanceAdmin,
+  conformanceBirthService,
+  conformanceClerk,
+  conformanceOtherParent,
+  conformanceParent,
+  conformanceRegistrar,
+  describeRegistrationConformance,
+  type RegistrationConformanceOptions,
+} from './registration-conformance.js';
+export {
   conformanceOfficer,
   conformancePerson,
   conformanceRegistry,
