@@ -459,58 +459,71 @@ export function createRegistrationService(
       const parsed = parse(uploadDocumentInputSchema, input, '[registration] document');
       const documents = options.documents;
       if (!documents) throw new ConfigurationError('[registration] no document store configured');
-      const result = await store.transaction(async (tx) => {
-        const { application, service: owner } = await owned(tx, context, applicationId);
-        if (application.status !== 'draft' && application.status !== 'more_information_requested') {
-          throw illegal(application.status, 'attach documents to');
-        }
-        const required = owner.requiredDocuments.find((document) => document.key === parsed.key);
-        if (!required) {
-          throw new ValidationError(`No document '${parsed.key}' is asked for`, [
-            { pointer: '/key', detail: 'not a document of this e-service' },
-          ]);
-        }
-        const mediaType = parsed.contentType.split(';')[0]!.trim().toLowerCase();
-        if (!required.contentTypes.map((type) => type.toLowerCase()).includes(mediaType)) {
-          throw new RegistrationError(
-            'DOCUMENT_TYPE_REFUSED',
-            `[registration] '${mediaType}' is not accepted for '${parsed.key}'`,
-            {
-              extensions: { accepted: required.contentTypes },
-            },
-          );
-        }
-        if (parsed.content.byteLength > required.maxBytes) {
-          throw new RegistrationError(
-            'DOCUMENT_TOO_LARGE',
-            `[registration] '${parsed.key}' may be at most ${required.maxBytes} bytes`,
-            {
-              extensions: { maxBytes: required.maxBytes },
-            },
-          );
-        }
-        const sha256 = createHash('sha256').update(parsed.content).digest('hex');
-        const ref = {
-          id: ids(),
-          key: parsed.key,
-          fileName: parsed.fileName,
-          contentType: mediaType,
-          size: parsed.content.byteLength,
-          sha256,
-          uploadedAt: now(),
-        };
-        await documents.put(ref.id, parsed.content, { contentType: mediaType, sha256 });
-        const replaced = application.documents.filter((document) => document.key === parsed.key);
-        const updated = {
-          ...application,
-          documents: [
-            ...application.documents.filter((document) => document.key !== parsed.key),
-            ref,
-          ],
-          updatedAt: ref.uploadedAt,
-          revision: application.revision + 1,
-        };
-        try {
+      // Checks first, then the bytes (outside the transaction: a document store may share the
+      // database connection), then the reference, under the revision that was checked.
+      const { application: checked, service: owner } = await owned(
+        store.read,
+        context,
+        applicationId,
+      );
+      if (checked.status !== 'draft' && checked.status !== 'more_information_requested') {
+        throw illegal(checked.status, 'attach documents to');
+      }
+      const required = owner.requiredDocuments.find((document) => document.key === parsed.key);
+      if (!required) {
+        throw new ValidationError(`No document '${parsed.key}' is asked for`, [
+          { pointer: '/key', detail: 'not a document of this e-service' },
+        ]);
+      }
+      const mediaType = parsed.contentType.split(';')[0]!.trim().toLowerCase();
+      if (!required.contentTypes.map((type) => type.toLowerCase()).includes(mediaType)) {
+        throw new RegistrationError(
+          'DOCUMENT_TYPE_REFUSED',
+          `[registration] '${mediaType}' is not accepted for '${parsed.key}'`,
+          {
+            extensions: { accepted: required.contentTypes },
+          },
+        );
+      }
+      if (parsed.content.byteLength > required.maxBytes) {
+        throw new RegistrationError(
+          'DOCUMENT_TOO_LARGE',
+          `[registration] '${parsed.key}' may be at most ${required.maxBytes} bytes`,
+          {
+            extensions: { maxBytes: required.maxBytes },
+          },
+        );
+      }
+      const sha256 = createHash('sha256').update(parsed.content).digest('hex');
+      const ref = {
+        id: ids(),
+        key: parsed.key,
+        fileName: parsed.fileName,
+        contentType: mediaType,
+        size: parsed.content.byteLength,
+        sha256,
+        uploadedAt: now(),
+      };
+      await documents.put(ref.id, parsed.content, { contentType: mediaType, sha256 });
+      let result: { ref: typeof ref; replaced: typeof checked.documents };
+      try {
+        result = await store.transaction(async (tx) => {
+          const { application } = await owned(tx, context, applicationId);
+          if (application.revision !== checked.revision) {
+            throw new ConflictError(
+              '[registration] the application was changed concurrently; reload and retry',
+            );
+          }
+          const replaced = application.documents.filter((document) => document.key === parsed.key);
+          const updated = {
+            ...application,
+            documents: [
+              ...application.documents.filter((document) => document.key !== parsed.key),
+              ref,
+            ],
+            updatedAt: ref.uploadedAt,
+            revision: application.revision + 1,
+          };
           await saveApplication(tx, updated, application.revision);
           await audit.record(
             applicationEvent(context, updated, 'application.document.attached', {
@@ -519,12 +532,12 @@ export function createRegistrationService(
               sha256,
             }),
           );
-        } catch (error) {
-          await documents.delete(ref.id);
-          throw error;
-        }
-        return { ref, replaced };
-      });
+          return { ref, replaced };
+        });
+      } catch (error) {
+        await documents.delete(ref.id);
+        throw error;
+      }
       for (const old of result.replaced) await documents.delete(old.id);
       return result.ref;
     },
@@ -770,25 +783,29 @@ export function createRegistrationService(
     async completeTask(context, taskId, input) {
       const parsed = parse(completeTaskInputSchema, input, '[registration] task completion');
       const events: RegistrationEvent[] = [];
-      const result = await store.transaction(async (tx) => {
-        const task = await tx.getTask(taskId, { forUpdate: true });
+
+      async function load(tx: RegistrationStoreTx, forUpdate: boolean) {
+        const task = await tx.getTask(taskId, { forUpdate });
         if (!task) throw new RegistrationError('TASK_NOT_FOUND', '[registration] no such task');
         await requireTaskRole(context, task);
-        if (task.status === 'open')
+        if (task.status === 'open') {
           throw new RegistrationError(
             'ILLEGAL_TRANSITION',
             '[registration] claim the task before completing it',
           );
-        if (task.status !== 'claimed')
+        }
+        if (task.status !== 'claimed') {
           throw new RegistrationError(
             'ILLEGAL_TRANSITION',
             `[registration] the task is ${task.status}`,
           );
-        if (task.assigneeId !== context.actor.id)
+        }
+        if (task.assigneeId !== context.actor.id) {
           throw new ForbiddenError(
             '[registration] only the operator who claimed the task may complete it',
           );
-        const application = await tx.getApplication(task.applicationId, { forUpdate: true });
+        }
+        const application = await tx.getApplication(task.applicationId, { forUpdate });
         if (!application)
           throw new RegistrationError(
             'APPLICATION_NOT_FOUND',
@@ -796,87 +813,117 @@ export function createRegistrationService(
           );
         const owner = await serviceOf(tx, application.serviceId);
         const lastStep = application.currentStep >= owner.workflow.length - 1;
-        let updated: Application;
-        let nextTask: Task | undefined;
-        let published: RegistrationEvent['type'];
-        const at = now();
-        if (parsed.decision === 'approve' && !lastStep) {
-          updated = {
-            ...transition(application, 'approve_step', context, {
-              step: task.stepKey,
-              reason: parsed.reason,
-            }),
-          };
-          updated.currentStep = application.currentStep + 1;
-          nextTask = openTask(updated, owner);
-          published = 'application.step_approved';
-        } else if (parsed.decision === 'approve') {
-          updated = transition(application, 'approve', context, {
-            step: task.stepKey,
-            reason: parsed.reason,
-          });
-          updated.decision = { decision: 'approved', reason: parsed.reason, at };
-          if (owner.registry) {
-            if (!options.registry)
-              throw new ConfigurationError('[registration] no registry configured');
-            const record = await options.registry.create(
-              context,
-              { registry: owner.registry.registry, version: owner.registry.version },
-              registryContent(owner, application, at),
-            );
-            updated.registryRecord = {
-              registry: record.registry,
-              version: record.version,
-              uuid: record.uuid,
-            };
-          }
-          published = 'application.approved';
-        } else if (parsed.decision === 'reject') {
-          updated = transition(application, 'reject', context, {
-            step: task.stepKey,
-            reason: parsed.reason,
-          });
-          updated.decision = { decision: 'rejected', reason: parsed.reason, at };
-          published = 'application.rejected';
-        } else {
-          updated = transition(application, 'request_information', context, {
-            step: task.stepKey,
-            reason: parsed.reason,
-          });
-          updated.informationRequest = { reason: parsed.reason, at };
-          published = 'application.more_information_requested';
-        }
-        await saveApplication(tx, updated, application.revision);
-        const done: Task = {
-          ...task,
-          status: 'completed',
-          decision: parsed.decision,
-          reason: parsed.reason,
-          completedAt: at,
-          revision: task.revision + 1,
+        return {
+          task,
+          application,
+          owner,
+          finalApproval: parsed.decision === 'approve' && lastStep,
         };
-        if (!(await tx.updateTask(done, task.revision)))
-          throw new ConflictError('[registration] the task was changed concurrently');
-        if (nextTask) await tx.insertTask(nextTask);
-        await audit.record(
-          event(
-            context,
-            'task.completed',
-            { type: 'task', id: task.id },
-            { application: task.applicationId, step: task.stepKey, decision: parsed.decision },
-          ),
+      }
+
+      // The registry record of a final approval is written first, outside the transaction (the
+      // registry is another port, possibly on the same connection), under the revisions checked
+      // here; the transaction then re-checks them, and the record is removed if it fails.
+      const checked = await load(store.read, false);
+      const at = now();
+      let record: { registry: string; version: string; uuid: string } | undefined;
+      if (checked.finalApproval && checked.owner.registry) {
+        if (!options.registry)
+          throw new ConfigurationError('[registration] no registry configured');
+        const created = await options.registry.create(
+          context,
+          { registry: checked.owner.registry.registry, version: checked.owner.registry.version },
+          registryContent(checked.owner, checked.application, at),
         );
-        await audit.record(
-          applicationEvent(
-            context,
-            updated,
-            `application.${published.slice('application.'.length)}`,
-            updated.registryRecord ? { registryRecord: updated.registryRecord.uuid } : {},
-          ),
-        );
-        events.push(publishable(published, updated));
-        return { task: done, application: updated };
-      });
+        record = { registry: created.registry, version: created.version, uuid: created.uuid };
+      }
+      let result: { task: Task; application: Application };
+      try {
+        result = await store.transaction(async (tx) => {
+          const { task, application, owner, finalApproval } = await load(tx, true);
+          if (
+            task.revision !== checked.task.revision ||
+            application.revision !== checked.application.revision
+          ) {
+            throw new ConflictError(
+              '[registration] the task or application was changed concurrently; reload and retry',
+            );
+          }
+          let updated: Application;
+          let nextTask: Task | undefined;
+          let published: RegistrationEvent['type'];
+          const step = { step: task.stepKey, reason: parsed.reason };
+          if (parsed.decision === 'approve' && !finalApproval) {
+            updated = {
+              ...transition(application, 'approve_step', context, step),
+              currentStep: application.currentStep + 1,
+            };
+            nextTask = openTask(updated, owner);
+            published = 'application.step_approved';
+          } else if (parsed.decision === 'approve') {
+            updated = {
+              ...transition(application, 'approve', context, step),
+              decision: { decision: 'approved', reason: parsed.reason, at },
+              ...(record ? { registryRecord: record } : {}),
+            };
+            published = 'application.approved';
+          } else if (parsed.decision === 'reject') {
+            updated = {
+              ...transition(application, 'reject', context, step),
+              decision: { decision: 'rejected', reason: parsed.reason, at },
+            };
+            published = 'application.rejected';
+          } else {
+            updated = {
+              ...transition(application, 'request_information', context, step),
+              informationRequest: { reason: parsed.reason, at },
+            };
+            published = 'application.more_information_requested';
+          }
+          await saveApplication(tx, updated, application.revision);
+          const done: Task = {
+            ...task,
+            status: 'completed',
+            decision: parsed.decision,
+            reason: parsed.reason,
+            completedAt: at,
+            revision: task.revision + 1,
+          };
+          if (!(await tx.updateTask(done, task.revision))) {
+            throw new ConflictError('[registration] the task was changed concurrently');
+          }
+          if (nextTask) await tx.insertTask(nextTask);
+          await audit.record(
+            event(
+              context,
+              'task.completed',
+              { type: 'task', id: task.id },
+              {
+                application: task.applicationId,
+                step: task.stepKey,
+                decision: parsed.decision,
+              },
+            ),
+          );
+          await audit.record(
+            applicationEvent(
+              context,
+              updated,
+              `application.${published.slice('application.'.length)}`,
+              updated.registryRecord ? { registryRecord: updated.registryRecord.uuid } : {},
+            ),
+          );
+          events.push(publishable(published, updated));
+          return { task: done, application: updated };
+        });
+      } catch (error) {
+        if (record && options.registry) {
+          await options.registry
+            .delete(context, { registry: record.registry, version: record.version }, record.uuid)
+            .catch(() => undefined);
+        }
+        throw error;
+      }
       await publish(events);
       return result;
     },

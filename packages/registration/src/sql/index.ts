@@ -1,4 +1,5 @@
 export { registrationMigrations } from './migrations.js';
+export { createSqlDocumentStore, createSqlRegistrationStore } from './registration-store.js';
 export {
   buildQuery,
   createSqlRegistryStore,

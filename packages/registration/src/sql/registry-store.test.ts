@@ -1,6 +1,7 @@
 import { manualClock } from '@govblocks/core';
 import { openTestDatabase, type TestDatabase, testDatabaseKinds } from '@govblocks/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanRegistrationTables } from '../../test/clean-database.js';
 import { memoryAuditTrail } from '../audit/audit-reader.js';
 import { createRegistry } from '../registry/engine.js';
 import {
@@ -14,11 +15,12 @@ describe.each(testDatabaseKinds())('sql registry store on %s', (kind) => {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await openTestDatabase(kind);
+    await db.resetSchema();
   });
   afterAll(() => db?.close());
 
   async function fresh() {
-    await db.resetSchema();
+    await cleanRegistrationTables(db.client);
     const clock = manualClock();
     const audit = memoryAuditTrail({ clock });
     const store = await createSqlRegistryStore(db.client);
