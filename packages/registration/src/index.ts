@@ -65,6 +65,16 @@ export {
   uploadDocumentInputSchema,
 } from './registration/schemas.js';
 export {
+  collectServiceMeasures,
+  computeServiceMeasures,
+  type ServiceMeasures,
+  type StatisticsFilter,
+  type SuppressedCount,
+  serviceMeasuresCsv,
+  serviceMeasuresJsonSchema,
+  statisticsFilterSchema,
+} from './registration/statistics.js';
+export {
   type ApplicationAction,
   type ApplicationStatus,
   applicationActions,

@@ -1,9 +1,9 @@
 import type { BlockModule } from '../block-module.js';
-import { registriesBlock } from './registration.js';
+import { registrationBlock, registriesBlock } from './registration.js';
 
 /**
  * The blocks the CLI knows. Each block adds one line here pointing at its module in this
  * folder (`./consent.js`, …), which lazily imports the block package so `govblocks --help`
  * stays fast.
  */
-export const blocks: BlockModule[] = [registriesBlock];
+export const blocks: BlockModule[] = [registrationBlock, registriesBlock];

@@ -1,3 +1,4 @@
+import type { DocumentStore, RegistrationStore } from '@govblocks/registration';
 import type { BlockModule, RunningServer, ServeOptions } from '../block-module.js';
 
 /** Authentication of a served block: API keys from `--api-key`, otherwise explicit development mode. */
@@ -64,6 +65,50 @@ export const registriesBlock: BlockModule = {
       url: server.url,
       async close() {
         await server.close();
+        await close();
+      },
+    };
+  },
+};
+
+/** `govblocks serve registration`: the GovStack Registration BB API, with registries behind it. */
+export const registrationBlock: BlockModule = {
+  name: 'registration',
+  summary:
+    'Registration (GovStack Registration BB API: e-services, applications, tasks, statistics)',
+  async serve(options): Promise<RunningServer> {
+    const registration = await import('@govblocks/registration');
+    const { registrationHttpApp } = await import('@govblocks/registration/http');
+    const { startServer } = await import('@govblocks/core/http');
+    const { registry, close } = await openRegistry(options);
+    const audit = registration.memoryAuditTrail();
+    let store: RegistrationStore = registration.memoryRegistrationStore();
+    let documents: DocumentStore = registration.memoryDocumentStore();
+    let closeStore = async () => {};
+    if (options.databaseUrl) {
+      const { openDatabase } = await import('@govblocks/core/sql');
+      const sql = await import('@govblocks/registration/sql');
+      const client = await openDatabase(options.databaseUrl);
+      store = await sql.createSqlRegistrationStore(client);
+      documents = await sql.createSqlDocumentStore(client);
+      closeStore = () => client.close();
+    }
+    const service = registration.createRegistrationService({ store, registry, audit, documents });
+    const auth = authOf(options);
+    const development = 'development' in auth;
+    const server = await startServer(
+      registrationHttpApp(service, {
+        auth,
+        // Development mode: callers named only by the mediator header may do everything.
+        ...(development ? { mediatorRoles: [registration.registrationAdminRole] } : {}),
+      }),
+      { port: options.port, host: options.host },
+    );
+    return {
+      url: server.url,
+      async close() {
+        await server.close();
+        await closeStore();
         await close();
       },
     };

@@ -4,6 +4,7 @@ export {
   govstackExampleRegistry,
   seedGovStackRegistries,
 } from './govstack-fixtures.js';
+export { type RegistrationHttpAppOptions, registrationHttpApp } from './registration-app.js';
 export {
   databaseInfo,
   type RegistriesHttpAppOptions,
