@@ -5,6 +5,7 @@ export default defineConfig({
     index: 'src/index.ts',
     'sql/index': 'src/sql/index.ts',
     'http/index': 'src/http/index.ts',
+    'govstack/index': 'src/govstack/index.ts',
     'testing/index': 'src/testing/index.ts',
   },
   format: ['esm', 'cjs'],

@@ -1,6 +1,7 @@
 import { manualClock } from '@govblocks/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryAuditTrail } from '../src/audit/audit-reader.js';
+import { govstackRegistry } from '../src/govstack/index.js';
 import { registriesHttpApp, seedGovStackRegistries } from '../src/http/index.js';
 import { createRegistry } from '../src/registry/engine.js';
 import { memoryRegistryStore } from '../src/registry/memory-store.js';
@@ -237,5 +238,44 @@ describe('Digital Registries HTTP binding against the GovStack reference mock', 
       }
     }
     expect(problems).toEqual([]);
+  });
+
+  it('drives the reference mock through the remote adapter', async (context) => {
+    if (!mock) {
+      console.warn(`[registration] SKIPPED the adapter-against-mock test: ${skipReason}`);
+      context.skip();
+      return;
+    }
+    const remote = govstackRegistry({
+      baseUrl: mock.url,
+      informationMediatorClient: client,
+      retries: 0,
+    });
+    const actor = { actor: { type: 'service' as const, id: 'adapter', roles: [] } };
+    const ref = { registry: 'registryname', version: '111' };
+    const created = await remote.create(actor, ref, {
+      ID: 'EE1',
+      FirstName: 'Mari',
+      LastName: 'M',
+      BirthCertificateID: 'RR-1',
+    });
+    expect(created.content).toMatchObject({ FirstName: 'Mari' });
+    expect((await remote.read(actor, ref, { FirstName: 'Eva' })).content.FirstName).toBe('Eva');
+    await expect(remote.read(actor, ref, { FirstName: 'NotExist' })).rejects.toMatchObject({
+      code: 'RECORD_NOT_FOUND',
+    });
+    expect(typeof (await remote.exists(actor, ref, { FirstName: 'John' }))).toBe('boolean');
+    await expect(remote.readValue(actor, ref, 'abc', 'FirstName')).resolves.toBe('John Helmut');
+    const page = await remote.list(actor, ref);
+    expect(page.count).toBeGreaterThan(0);
+    expect(page.results[0]?.uuid).toMatch(/[0-9a-f-]{36}/);
+    await expect(remote.delete(actor, ref, 'EE1')).resolves.toEqual({ deleted: 0 });
+    const [database] = await remote.listRegistries(actor);
+    expect(database).toMatchObject({ name: 'MCTS', version: '2.7' });
+    const usage = await remote.personalDataUsage(actor, {
+      personId: 'EE378129277266',
+      registry: 'MCTS',
+    });
+    expect(usage[0]).toMatchObject({ readerId: 'EE37819285773', references: ['MCTS311'] });
   });
 });

@@ -36,7 +36,12 @@ const alphanumeric = /^[0-9a-zA-Z]+$/;
 
 /** Records go out as GovStack shows them: the content, plus our `uuid` beside it. */
 function recordBody(record: RegistryRecord): JsonObject {
-  return { content: record.content, uuid: record.uuid };
+  return {
+    content: record.content,
+    uuid: record.uuid,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
 }
 
 /** List items are flat, as in the mock, with `uuid` (and `id`, when the content has none) added. */
@@ -81,6 +86,11 @@ export function databaseInfo(info: RegistryInfo): JsonObject {
     by_user_auth_id: 0,
     by_on_behalf_of_user_auth_id: 0,
     by_on_behalf_of_user_name: '',
+    // govblocks extensions, so that a remote adapter can rebuild the definition.
+    primary_key: info.primaryKey ?? null,
+    personal_id_field: info.personalIdField ?? null,
+    searchable: info.searchable,
+    created_at: info.createdAt,
     ...(info.groupName ? { group_name: info.groupName } : {}),
     ...(info.catalogName ? { catalog_name: info.catalogName } : {}),
   };
@@ -167,6 +177,8 @@ export function registriesHttpApp(registry: Registry, options: RegistriesHttpApp
         ReaderApplicationName: entry.readerApplicationName ?? '',
         SearchDateTime: entry.time,
         Action: entry.action,
+        ReaderType: entry.readerType,
+        ...(entry.registry ? { Registry: entry.registry, Version: entry.version } : {}),
         ...(entry.purpose ? { Purpose: entry.purpose } : {}),
         Refrences: entry.references.map((reference) => ({ ReferenceID: reference })),
       })),
@@ -199,6 +211,18 @@ export function registriesHttpApp(registry: Registry, options: RegistriesHttpApp
     }
     const orderBy = orderingOf(c.req.query('ordering') || undefined, filter);
     const ref = refOf(c);
+    const matchParameter = c.req.query('match');
+    let match: JsonObject | undefined;
+    if (matchParameter) {
+      try {
+        match = JSON.parse(matchParameter) as JsonObject;
+      } catch {
+        throw new ValidationError('match must be a JSON object', [
+          { pointer: '/match', detail: 'not JSON' },
+        ]);
+      }
+    }
+    const searchFields = c.req.query('searchFields')?.split(',').filter(Boolean);
     // A registry that does not exist has no records: the mock and the tests expect an empty list.
     const known = await registry.getRegistry(context, ref).then(
       () => true,
@@ -207,10 +231,19 @@ export function registriesHttpApp(registry: Registry, options: RegistriesHttpApp
         throw error;
       },
     );
-    if (!known) return sendJson(c, { count: 0, previous: null, results: [] });
+    if (!known)
+      return sendJson(c, { count: 0, previous: null, results: [] }, 200, {
+        'x-registry-found': 'false',
+      });
     const result = await registry.list(context, ref, {
       filters,
-      ...(search ? { search, ...(filter ? { searchFields: [filter] } : {}) } : {}),
+      ...(match ? { match } : {}),
+      ...(search
+        ? {
+            search,
+            ...(searchFields ? { searchFields } : filter ? { searchFields: [filter] } : {}),
+          }
+        : {}),
       ...(orderBy ? { orderBy } : {}),
       ...(page ? { page } : {}),
       ...(pageSize ? { pageSize } : {}),
@@ -220,7 +253,11 @@ export function registriesHttpApp(registry: Registry, options: RegistriesHttpApp
       count: result.count,
       ...(hasNext ? { next: String(result.page + 1) } : {}),
       previous: result.page > 1 ? String(result.page - 1) : null,
-      results: result.results.map(listItem),
+      // `records=full` (a govblocks extension) answers whole records instead of flat content.
+      results:
+        c.req.query('records') === 'full'
+          ? result.results.map(recordBody)
+          : result.results.map(listItem),
     });
   });
 
@@ -295,14 +332,20 @@ export function registriesHttpApp(registry: Registry, options: RegistriesHttpApp
   app.post('/data/:registry/:version/updateOrCreate', updateOrCreate);
 
   app.delete('/data/:registry/:version/:id/delete', async (c) => {
+    let deleted = 0;
     try {
-      await registry.delete(actor(c), refOf(c), c.req.param('id'));
+      ({ deleted } = await registry.delete(actor(c), refOf(c), c.req.param('id')));
     } catch (error) {
       // Deleting what is not there is done: DELETE is idempotent, and the tests expect 204.
       if (!(isGovBlocksError(error) && error.code === 'REGISTRY_NOT_FOUND')) throw error;
     }
-    return c.body(null, 204);
+    return c.body(null, 204, { 'x-deleted-records': String(deleted) });
   });
+
+  // govblocks extension: one record by uuid.
+  app.get('/data/:registry/:version/:uuid', async (c) =>
+    sendJson(c, recordBody(await registry.get(actor(c), refOf(c), c.req.param('uuid')))),
+  );
 
   const readValue = async (c: HttpContext) => {
     const target = c.req.param('target') ?? '';
@@ -355,8 +398,8 @@ export function registriesHttpApp(registry: Registry, options: RegistriesHttpApp
 
   app.delete('/database/:id', async (c) => {
     const id = databaseId(c);
-    await registry.deleteRegistry(actor(c), { id });
-    return sendJson(c, 'Success');
+    const { deletedRecords } = await registry.deleteRegistry(actor(c), { id });
+    return sendJson(c, 'Success', 200, { 'x-deleted-records': String(deletedRecords) });
   });
 
   app.post('/database/modify', async (c) => {
