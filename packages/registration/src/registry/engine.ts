@@ -44,6 +44,13 @@ export interface CreateRegistryOptions {
   clock?: Clock;
   /** Record uuids. Default: UUIDv7 on `clock`. */
   ids?: IdGenerator;
+  /**
+   * How long reads (read, get, exists, readValue, list) may reuse a registry definition before
+   * looking it up again, in ms. Default 1,000; 0 disables. Writes always read the definition
+   * inside their transaction, so a schema change is enforced on writes at once; with several
+   * instances, reads elsewhere see it within this time.
+   */
+  definitionCacheMs?: number;
 }
 
 const block = 'registration';
@@ -103,6 +110,21 @@ export function createRegistry(options: CreateRegistryOptions): Registry {
   const compiler = createSchemaCompiler();
 
   const now = () => clock.now().toISOString();
+  const cacheMs = options.definitionCacheMs ?? 1_000;
+  const definitions = new Map<string, { until: number; value: StoredRegistry }>();
+
+  /** A definition for a read: cached for `definitionCacheMs` (wall-clock time, not `clock`). */
+  async function resolveForRead(ref: RegistryRef): Promise<StoredRegistry> {
+    const key = `${ref?.registry}\u0000${ref?.version}`;
+    const cached = definitions.get(key);
+    if (cached && cached.until > performance.now()) return cached.value;
+    const value = await resolve(store.read, ref);
+    if (cacheMs > 0) {
+      if (definitions.size > 1_000) definitions.clear();
+      definitions.set(key, { until: performance.now() + cacheMs, value });
+    }
+    return value;
+  }
 
   async function resolve(reads: RegistryStoreReads, ref: RegistryRef): Promise<StoredRegistry> {
     const parsed = parse(registryRefSchema, ref, '[registration/registry] registry reference');
@@ -284,6 +306,7 @@ export function createRegistry(options: CreateRegistryOptions): Registry {
           time,
           details: { registryId: saved.id, created: existing === undefined },
         });
+        definitions.clear();
         return strip(saved);
       });
     },
@@ -313,6 +336,7 @@ export function createRegistry(options: CreateRegistryOptions): Registry {
           time: now(),
           details: { registryId: definition.id, deletedRecords },
         });
+        definitions.clear();
         return { deletedRecords };
       });
     },
@@ -343,7 +367,7 @@ export function createRegistry(options: CreateRegistryOptions): Registry {
 
     async read(context, ref, query) {
       const match = requireQuery(query, '/query');
-      const definition = await resolve(store.read, ref);
+      const definition = await resolveForRead(ref);
       const { records } = await store.read.findRecords(definition.id, matchQuery(match, 1));
       const record = records[0];
       if (!record)
@@ -353,7 +377,7 @@ export function createRegistry(options: CreateRegistryOptions): Registry {
     },
 
     async get(context, ref, uuid) {
-      const definition = await resolve(store.read, ref);
+      const definition = await resolveForRead(ref);
       const record = isUuid(uuid) ? await store.read.getRecord(definition.id, uuid) : undefined;
       if (!record)
         throw new RegistrationError('RECORD_NOT_FOUND', '[registration/registry] no record found');
@@ -363,7 +387,7 @@ export function createRegistry(options: CreateRegistryOptions): Registry {
 
     async exists(context, ref, query) {
       const match = requireQuery(query, '/query');
-      const definition = await resolve(store.read, ref);
+      const definition = await resolveForRead(ref);
       const { records } = await store.read.findRecords(definition.id, matchQuery(match, 1));
       await auditReads(context, definition, records);
       return records.length > 0;
@@ -496,7 +520,7 @@ export function createRegistry(options: CreateRegistryOptions): Registry {
 
     async list(context, ref, input = {}) {
       const parsed = parse(listRecordsInputSchema, input, '[registration/registry] list');
-      const definition = await resolve(store.read, ref);
+      const definition = await resolveForRead(ref);
       const filters: StoreFilter[] = parsed.filters.map((filter, index) => {
         checkField(definition, filter.field, `/filters/${index}/field`);
         const kind = kindOf(definition.schema, filter.field);

@@ -125,8 +125,21 @@ export function buildQuery(query: StoreQuery, params: unknown[]): { where: strin
   return { where: conditions.length > 0 ? conditions.join(' and ') : 'true', order };
 }
 
-function operations(executor: SqlExecutor): RegistryStoreTx {
-  async function definitionOf(registryId: number): Promise<StoredRegistry | undefined> {
+/** Name and version of a registry id never change (a redefinition keeps the id), so they are cached. */
+type NameCache = Map<number, Pick<StoredRegistry, 'name' | 'version'>>;
+
+function operations(executor: SqlExecutor, names: NameCache): RegistryStoreTx {
+  async function definitionOf(
+    registryId: number,
+  ): Promise<Pick<StoredRegistry, 'name' | 'version'> | undefined> {
+    const cached = names.get(registryId);
+    if (cached) return cached;
+    const found = await fullDefinition(registryId);
+    if (found) names.set(registryId, { name: found.name, version: found.version });
+    return found;
+  }
+
+  async function fullDefinition(registryId: number): Promise<StoredRegistry | undefined> {
     const { rows } = await executor.query<RegistryRow>(
       'select id, definition, created_at, modified_at from registration_registries where id = $1',
       [registryId],
@@ -172,7 +185,7 @@ function operations(executor: SqlExecutor): RegistryStoreTx {
 
   const self: RegistryStoreTx = {
     async getRegistry(selector) {
-      if ('id' in selector) return definitionOf(selector.id);
+      if ('id' in selector) return fullDefinition(selector.id);
       const { rows } = await executor.query<RegistryRow>(
         'select id, definition, created_at, modified_at from registration_registries where name = $1 and version = $2',
         [selector.registry, selector.version],
@@ -248,6 +261,7 @@ function operations(executor: SqlExecutor): RegistryStoreTx {
         `select count(*) as total from ${table}`,
       );
       await executor.execute(`drop table if exists ${table}`);
+      names.delete(registryId);
       await executor.query('delete from registration_registries where id = $1', [registryId]);
       return Number(rows[0]?.total ?? 0);
     },
@@ -304,8 +318,9 @@ export async function createSqlRegistryStore(
   options: SqlRegistryStoreOptions = {},
 ): Promise<RegistryStore> {
   if (options.migrate !== false) await migrate(client, registrationMigrations);
+  const names: NameCache = new Map();
   return {
-    read: operations(client),
-    transaction: (fn) => client.transaction((tx) => fn(operations(tx))),
+    read: operations(client, names),
+    transaction: (fn) => client.transaction((tx) => fn(operations(tx, names))),
   };
 }
