@@ -1,4 +1,4 @@
-import { systemActor } from '@govblocks/core';
+import { type ActorContext, systemActor } from '@govblocks/core';
 import { expect, it } from 'vitest';
 import {
   createRegistrationService,
@@ -22,8 +22,10 @@ it('runs the README example', async () => {
   const admin = {
     actor: { type: 'operator', id: 'admin-1', roles: ['registration.admin'] },
   } as const;
-  const clerk = { actor: { type: 'operator', id: 'clerk-7', roles: ['fishing.clerk'] } } as const;
-  const fisher = { actor: { type: 'person', id: 'EE38001010000', roles: [] } } as const;
+  const clerk: ActorContext = {
+    actor: { type: 'operator', id: 'clerk-7', roles: ['fishing.clerk'] },
+  };
+  const fisher: ActorContext = { actor: { type: 'person', id: 'EE38001010000', roles: [] } };
   await registry.defineRegistry(admin, {
     name: 'fishing-licences',
     version: '1.0',
