@@ -19,9 +19,9 @@ it('runs the README example', async () => {
     audit,
     documents: memoryDocumentStore(),
   });
-  const admin = {
+  const admin: ActorContext = {
     actor: { type: 'operator', id: 'admin-1', roles: ['registration.admin'] },
-  } as const;
+  };
   const clerk: ActorContext = {
     actor: { type: 'operator', id: 'clerk-7', roles: ['fishing.clerk'] },
   };
