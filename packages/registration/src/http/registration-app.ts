@@ -73,6 +73,7 @@ function applicationBody(application: Application, service?: EService) {
     ...(application.decision ? { decision: application.decision } : {}),
     ...(application.registryRecord ? { registryRecord: application.registryRecord } : {}),
     applicationData: {
+      applicationName: application.name ?? '',
       applicantId: application.applicantId,
       created: application.createdAt,
       formData: { data: application.formData, eFormId: application.eFormId },
@@ -231,6 +232,7 @@ export function registrationHttpApp(
       service: c.req.param('serviceId'),
       formData: body.formData?.data ?? {},
       applicantId: body.applicantId,
+      ...(body.applicationName ? { name: body.applicationName } : {}),
     });
     if (c.req.query('draft') === 'true')
       return sendJson(c, applicationBody(draft, await serviceOf(context, draft.serviceId)));
@@ -427,11 +429,11 @@ export function registrationHttpApp(
         rejected: sum((entry) => entry.rejected),
         suppressed: measures.some((entry) => entry.suppressed),
         references: {
-          startDate: query.startDate ?? null,
-          endDate: query.endDate ?? null,
-          registrationName: registrationName ?? null,
-          operator: c.req.query('operator') ?? null,
-          role: c.req.query('role') ?? null,
+          startDate: query.startDate ?? '',
+          endDate: query.endDate ?? '',
+          registrationName: registrationName ?? '',
+          operator: c.req.query('operator') ?? '',
+          role: c.req.query('role') ?? '',
           timeframeDay: timeframe === 'day',
           timeframeWeek: timeframe === 'week',
           timeframeMonth: timeframe === 'month',

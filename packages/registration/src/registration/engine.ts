@@ -415,6 +415,7 @@ export function createRegistrationService(
         serviceVersion: latest.version,
         eFormId: latest.eForms[0]!.id,
         applicantId,
+        ...(parsed.name ? { name: parsed.name } : {}),
         status: 'draft',
         formData: parsed.formData,
         documents: [],

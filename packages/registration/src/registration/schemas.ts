@@ -120,6 +120,8 @@ export const applicationSchema = z.object({
   serviceVersion: z.number().int(),
   eFormId: z.string(),
   applicantId: z.string(),
+  /** Free-text name of the application (GovStack `applicationName`). */
+  name: z.string().optional(),
   status: z.enum(applicationStatuses),
   formData: jsonObject,
   documents: z.array(documentRefSchema),
@@ -167,6 +169,8 @@ export const createApplicationInputSchema = z.strictObject({
   /** The e-service key (its latest version) or id. */
   service: z.string().min(1).max(128),
   formData: jsonObject.default({}),
+  /** Free-text name of the application (GovStack `applicationName`). */
+  name: z.string().min(1).max(256).optional(),
   /** For an operator filing for someone at a counter; a person always files for themselves. */
   applicantId: z.string().min(1).max(256).optional(),
 });
