@@ -164,6 +164,13 @@ export function createRegistrationService(
         return { application, service };
       }
     }
+    if (application) {
+      // The application exists but is not theirs: answered as "not found", logged as denied.
+      await audit.record({
+        ...event(context, 'application.access.denied', { type: 'application', id: application.id }),
+        outcome: 'denied',
+      });
+    }
     throw new RegistrationError('APPLICATION_NOT_FOUND', '[registration] no such application');
   }
 
@@ -280,6 +287,10 @@ export function createRegistrationService(
 
   async function requireTaskRole(context: ActorContext, task: Task) {
     if (!isAdmin(context) && !hasRole(context, task.role)) {
+      await audit.record({
+        ...event(context, 'task.access.denied', { type: 'task', id: task.id }, { role: task.role }),
+        outcome: 'denied',
+      });
       throw new ForbiddenError(`[registration] this task needs the role '${task.role}'`);
     }
   }
@@ -598,6 +609,12 @@ export function createRegistrationService(
                 strategy.score(application.formData, other.formData) >= strategy.threshold,
             );
             if (match) {
+              await audit.record({
+                ...applicationEvent(context, application, 'application.duplicate.refused', {
+                  rule: strategy.name,
+                }),
+                outcome: 'denied',
+              });
               throw new RegistrationError(
                 'DUPLICATE_DETECTED',
                 `[registration] a matching application already exists (rule '${strategy.name}')`,
