@@ -70,3 +70,17 @@ describe('filesystem document store', () => {
     }
   });
 });
+
+describe('createRegistrationService options', () => {
+  it('refuses a registry of another specification version', async () => {
+    const { createRegistrationService } = await import('./engine.js');
+    const { memoryRegistrationStore } = await import('./memory-store.js');
+    expect(() =>
+      createRegistrationService({
+        store: memoryRegistrationStore(),
+        audit: { record: async () => {} },
+        registry: { specificationVersion: 'registry/v2' } as never,
+      }),
+    ).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_SPECIFICATION_VERSION' }));
+  });
+});

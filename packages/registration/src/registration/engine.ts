@@ -91,6 +91,12 @@ export function createRegistrationService(
   if (!options?.store || !options.audit) {
     throw new ConfigurationError('[registration] createRegistrationService needs store and audit');
   }
+  if (options.registry && options.registry.specificationVersion !== 'registry/v1') {
+    throw new RegistrationError(
+      'UNSUPPORTED_SPECIFICATION_VERSION',
+      `[registration] the registry implements '${String(options.registry.specificationVersion)}'; this engine needs 'registry/v1'`,
+    );
+  }
   const { store, audit } = options;
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? uuidv7Generator(clock);
