@@ -86,6 +86,12 @@ export {
 export { type CreateRegistryOptions, createRegistry } from './registry/engine.js';
 export { memoryRegistryStore } from './registry/memory-store.js';
 export {
+  exportRegistryOpenData,
+  type RegistryOpenData,
+  type RegistryOpenDataInput,
+  registryOpenDataInputSchema,
+} from './registry/open-data.js';
+export {
   type Registry,
   type RegistrySelector,
   type RegistryStore,
