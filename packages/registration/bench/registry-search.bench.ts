@@ -133,9 +133,12 @@ function searchComparisons(): Array<Comparison | Report> {
       fn: async () => {
         const { client, table } = fixture!;
         await client.query(
-          `select uuid::text as uuid, content, created_at, updated_at, count(*) over () as total from ${table}
-            where ((content ->> 'LastName') collate "C") = $1 order by seq limit 10 offset 0`,
-          [`L${turn++ % 1000}`],
+          `with matched as materialized (
+             select uuid, seq, content, created_at, updated_at from ${table}
+              where ((content ->> 'LastName') collate "C") = $1)
+           select uuid::text as uuid, content, created_at, updated_at, count(*) over () as total
+             from matched order by seq limit $2 offset $3`,
+          [`L${turn++ % 1000}`, 10, 0],
         );
       },
     },
@@ -160,11 +163,13 @@ function searchComparisons(): Array<Comparison | Report> {
         const { client, table } = fixture!;
         const low = (turn++ * 37) % 99_000;
         await client.query(
-          `select uuid::text as uuid, content, created_at, updated_at, count(*) over () as total from ${table}
-            where (case when jsonb_typeof(content -> 'Score') = 'number' then (content ->> 'Score')::numeric end) >= $1::numeric
-              and (case when jsonb_typeof(content -> 'Score') = 'number' then (content ->> 'Score')::numeric end) < $2::numeric
-            order by seq limit 10 offset 0`,
-          [low, low + 100],
+          `with matched as materialized (
+             select uuid, seq, content, created_at, updated_at from ${table}
+              where (case when jsonb_typeof(content -> 'Score') = 'number' then (content ->> 'Score')::numeric end) >= $1::numeric
+                and (case when jsonb_typeof(content -> 'Score') = 'number' then (content ->> 'Score')::numeric end) < $2::numeric)
+           select uuid::text as uuid, content, created_at, updated_at, count(*) over () as total
+             from matched order by seq limit $3 offset $4`,
+          [low, low + 100, 10, 0],
         );
       },
     },

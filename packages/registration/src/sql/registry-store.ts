@@ -214,9 +214,13 @@ function operations(executor: SqlExecutor, names: NameCache): RegistryStoreTx {
       const { where, order } = buildQuery(query, params);
       const table = recordTable(registryId);
       params.push(query.limit, query.offset);
+      // Filtering first (materialised) lets the planner pick the filters' own index even for a
+      // generic prepared plan; ordering and the count then work on the matches only.
       const { rows } = await executor.query<RecordRow>(
-        `select uuid::text as uuid, content, created_at, updated_at, count(*) over () as total
-           from ${table} where ${where} order by ${order} limit $${params.length - 1} offset $${params.length}`,
+        `with matched as materialized (
+           select uuid, seq, content, created_at, updated_at from ${table} where ${where})
+         select uuid::text as uuid, content, created_at, updated_at, count(*) over () as total
+           from matched order by ${order} limit $${params.length - 1} offset $${params.length}`,
         params,
       );
       let total = rows[0]?.total ?? 0;
