@@ -3,6 +3,7 @@ import { auditBlock } from './audit.js';
 import { consentBlock } from './consent.js';
 import { identityBlock } from './identity.js';
 import { payments } from './payments.js';
+import { registrationBlock, registriesBlock } from './registration.js';
 
 /**
  * The blocks the CLI knows. Each block adds one line here pointing at its module in this

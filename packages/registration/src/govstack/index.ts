@@ -1,0 +1,1 @@
+export { type GovStackRegistryOptions, govstackRegistry } from './registry-remote.js';

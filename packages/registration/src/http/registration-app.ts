@@ -1,0 +1,472 @@
+import type { ActorContext } from '@govblocks/core';
+import { GovBlocksError, isGovBlocksError, ValidationError } from '@govblocks/core';
+import {
+  type AuthOptions,
+  createHttpApp,
+  type HttpContext,
+  readJson,
+  sendJson,
+} from '@govblocks/core/http';
+import { z } from 'zod';
+import type { RegistrationService } from '../registration/ports.js';
+import type { Application, EService, Task } from '../registration/schemas.js';
+import {
+  collectServiceMeasures,
+  serviceMeasuresCsv,
+  serviceMeasuresJsonSchema,
+} from '../registration/statistics.js';
+import type { ApplicationStatus } from '../registration/transitions.js';
+
+export interface RegistrationHttpAppOptions {
+  auth?: AuthOptions;
+  bodyLimitBytes?: number;
+  /**
+   * Roles given to a caller known only by its `Information-Mediator-Client` header (no
+   * credential). Default none. `govblocks serve registration` in development mode grants the
+   * admin role, so that GovStack's published tests can exercise every endpoint.
+   */
+  mediatorRoles?: string[];
+}
+
+const mediatorPattern = /^[a-zA-Z0-9_]+\/[a-zA-Z0-9_]+\/[a-zA-Z0-9_]+\/[a-zA-Z0-9_-]+$/;
+
+const statusCodes: Record<
+  ApplicationStatus,
+  { code: 'PENDING' | 'APPROVED' | 'SENDBACK' | 'REJECTED'; title: string }
+> = {
+  draft: { code: 'PENDING', title: 'Draft' },
+  submitted: { code: 'PENDING', title: 'Submitted' },
+  in_review: { code: 'PENDING', title: 'In review' },
+  more_information_requested: { code: 'SENDBACK', title: 'More information requested' },
+  resubmitted: { code: 'PENDING', title: 'Resubmitted' },
+  approved: { code: 'APPROVED', title: 'Approved' },
+  rejected: { code: 'REJECTED', title: 'Rejected' },
+  withdrawn: { code: 'REJECTED', title: 'Withdrawn' },
+};
+
+function serviceBody(service: EService) {
+  return {
+    id: service.id,
+    key: service.key,
+    name: service.name,
+    version: String(service.version),
+    type: 'Public',
+    isExecutable: true,
+    isClosed: false,
+    description: service.description ?? '',
+    serviceBody: [],
+  };
+}
+
+function applicationBody(application: Application, service?: EService) {
+  return {
+    fileId: application.id,
+    registered: application.createdAt,
+    serviceId: application.serviceId,
+    serviceName: service?.name ?? application.serviceKey,
+    status: statusCodes[application.status],
+    state: application.status,
+    ended: ['approved', 'rejected', 'withdrawn'].includes(application.status),
+    ...(application.informationRequest
+      ? { informationRequest: application.informationRequest }
+      : {}),
+    ...(application.decision ? { decision: application.decision } : {}),
+    ...(application.registryRecord ? { registryRecord: application.registryRecord } : {}),
+    applicationData: {
+      applicationName: application.name ?? '',
+      applicantId: application.applicantId,
+      created: application.createdAt,
+      formData: { data: application.formData, eFormId: application.eFormId },
+      documentUrls: application.documents.map(
+        (document) => `/applications/${application.id}/documents/${document.id}`,
+      ),
+    },
+  };
+}
+
+function taskBody(task: Task) {
+  return {
+    taskId: task.id,
+    mainTaskId: task.applicationId,
+    name: task.stepName,
+    assigneeId: task.assigneeId ?? '',
+    roleId: task.role,
+    created: task.createdAt,
+    description: task.stepName,
+    serviceId: task.serviceId,
+    serviceName: task.serviceKey,
+    fileId: task.applicationId,
+    eFormId: '',
+    status: { code: task.status === 'completed' ? 'APPROVED' : 'PENDING', title: task.status },
+    state: task.status,
+    ...(task.decision ? { decision: task.decision, reason: task.reason } : {}),
+  };
+}
+
+const submitBody = z.looseObject({
+  applicationName: z.string().optional(),
+  applicantId: z.string().min(1).max(256),
+  formData: z
+    .looseObject({
+      data: z.record(z.string(), z.unknown()).default({}),
+      eFormId: z.string().optional(),
+    })
+    .optional(),
+});
+
+const completeBody = z.looseObject({
+  data: z.looseObject({
+    decision: z.enum(['approve', 'reject', 'request_information']),
+    reason: z.string(),
+  }),
+});
+
+/**
+ * Serves a {@link RegistrationService} as the GovStack Registration BB API (paths as its mock
+ * has them): `services`, `services/{id}`, `services/{id}/eForms`, `eForms/{id}`,
+ * `services/{id}/applications` (creates and submits), `applications`, `applications/{fileId}`
+ * (GET, and PUT to update and (re)submit), `documents` (multipart upload), `tasks`,
+ * `tasks/{id}`, `tasks/{id}/complete` (body `{ data: { decision, reason } }`), and
+ * `data/statistics/1.0`. Extra: `data/statistics/measures.json|.csv|.schema.json` (open data).
+ *
+ * @example
+ * await startServer(registrationHttpApp(service, { auth: { apiKeys: { keys } } }), { port: 3333 });
+ */
+export function registrationHttpApp(
+  service: RegistrationService,
+  options: RegistrationHttpAppOptions = {},
+) {
+  const app = createHttpApp({
+    name: 'registration',
+    ...(options.auth ? { auth: options.auth } : {}),
+    bodyLimitBytes: options.bodyLimitBytes ?? 12 * 1024 * 1024,
+  });
+
+  function actor(c: HttpContext, onBehalfOf?: string): ActorContext {
+    const authenticated = c.get('actor');
+    const client = c.get('informationMediatorClient');
+    let context: ActorContext;
+    if (authenticated) context = authenticated;
+    else if (client) {
+      context = {
+        actor: {
+          type: 'service',
+          id: client,
+          roles: [...(options.mediatorRoles ?? [])],
+          clientId: client,
+        },
+        requestId: c.get('requestId'),
+        correlationId: c.get('correlationId'),
+      };
+    } else
+      throw new GovBlocksError(
+        'UNAUTHORIZED',
+        'A credential or an Information-Mediator-Client header is required',
+        { status: 401 },
+      );
+    // A system (portal, X-Road member) files for the applicant it names.
+    if (onBehalfOf && context.actor.type !== 'person' && !context.actor.onBehalfOf) {
+      context = { ...context, actor: { ...context.actor, onBehalfOf } };
+    }
+    return context;
+  }
+
+  const services = new Map<string, EService>();
+  async function serviceOf(context: ActorContext, id: string) {
+    let found = services.get(id);
+    if (!found) {
+      found = await service.getService(context, id);
+      services.set(id, found);
+    }
+    return found;
+  }
+
+  app.get('/services', async (c) => {
+    const name = (c.req.query('name') ?? '').toLowerCase();
+    const list = await service.listServices(actor(c));
+    return sendJson(
+      c,
+      list
+        .filter(
+          (entry) => !name || entry.name.toLowerCase().includes(name) || entry.key.includes(name),
+        )
+        .map(serviceBody),
+    );
+  });
+
+  app.get('/services/:serviceId', async (c) =>
+    sendJson(c, [serviceBody(await service.getService(actor(c), c.req.param('serviceId')))]),
+  );
+
+  app.get('/services/:serviceId/eForms', async (c) => {
+    const found = await service.getService(actor(c), c.req.param('serviceId'));
+    return sendJson(
+      c,
+      found.eForms.map((form) => ({
+        eFormId: form.id,
+        name: form.name,
+        description: form.description ?? '',
+        version: String(form.version),
+        latest: found.latest,
+      })),
+    );
+  });
+
+  app.get('/eForms/:eFormId', async (c) => {
+    const form = await service.getEForm(actor(c), c.req.param('eFormId'));
+    return sendJson(c, {
+      eFormId: form.id,
+      name: form.name,
+      description: form.description ?? '',
+      version: String(form.version),
+      latest: true,
+      schema: form.schema,
+      ui: form.ui,
+    });
+  });
+
+  app.post('/services/:serviceId/applications', async (c) => {
+    const body = await readJson(c, submitBody);
+    const context = actor(c, body.applicantId);
+    const draft = await service.createApplication(context, {
+      service: c.req.param('serviceId'),
+      formData: body.formData?.data ?? {},
+      applicantId: body.applicantId,
+      ...(body.applicationName ? { name: body.applicationName } : {}),
+    });
+    if (c.req.query('draft') === 'true')
+      return sendJson(c, applicationBody(draft, await serviceOf(context, draft.serviceId)));
+    try {
+      const submitted = await service.submit(context, draft.id);
+      return sendJson(c, applicationBody(submitted, await serviceOf(context, draft.serviceId)));
+    } catch (error) {
+      // The draft stays, so the applicant can complete it (PUT applications/{fileId}).
+      if (isGovBlocksError(error)) error.extensions.fileId = draft.id;
+      throw error;
+    }
+  });
+
+  app.get('/applications', async (c) => {
+    const applicantId = c.req.query('applicantId') || undefined;
+    const context = actor(c, applicantId);
+    const first = Number(c.req.query('firstResult') ?? 0);
+    const max = Number(c.req.query('maxResult') ?? 100);
+    const serviceId = c.req.query('serviceId') || undefined;
+    const list = await service.listApplications(context, {
+      ...(serviceId ? { serviceId } : {}),
+      ...(applicantId ? { applicantId } : {}),
+      offset: Number.isInteger(first) && first >= 0 ? first : 0,
+      limit: Number.isInteger(max) && max > 0 && max <= 1_000 ? max : 100,
+    });
+    const result = [];
+    for (const application of list) {
+      const owner = await serviceOf(context, application.serviceId);
+      const [task] = await service
+        .listTasks(context, { applicationId: application.id })
+        .catch(() => []);
+      result.push({
+        fileId: application.id,
+        mainTaskId: application.id,
+        taskTitle: task?.stepName ?? '',
+        roleId: task?.role ?? '',
+        roleName: task?.role ?? '',
+        assigneeId: task?.assigneeId ?? '',
+        operatorName: '',
+        status: statusCodes[application.status],
+        state: application.status,
+        applicantId: application.applicantId,
+        created: application.createdAt,
+        registered: application.createdAt,
+        description: owner.description ?? '',
+        serviceName: owner.name,
+        serviceId: owner.id,
+        eformId: application.eFormId,
+      });
+    }
+    return sendJson(c, result);
+  });
+
+  app.get('/applications/:fileId', async (c) => {
+    const context = actor(c);
+    const application = await service.getApplication(context, c.req.param('fileId'));
+    return sendJson(
+      c,
+      applicationBody(application, await serviceOf(context, application.serviceId)),
+    );
+  });
+
+  app.put('/applications/:fileId', async (c) => {
+    const body = await readJson(c, submitBody);
+    const context = actor(c, body.applicantId);
+    const id = c.req.param('fileId');
+    if (body.formData) await service.updateApplication(context, id, body.formData.data);
+    const current = await service.getApplication(context, id);
+    const result =
+      current.status === 'draft' || current.status === 'more_information_requested'
+        ? await service.submit(context, id)
+        : current;
+    return sendJson(c, applicationBody(result, await serviceOf(context, result.serviceId)));
+  });
+
+  app.post('/documents', async (c) => {
+    const form = await c.req.parseBody({ all: true }).catch(() => {
+      throw new ValidationError('The body must be multipart/form-data with a file', [
+        { pointer: '/file', detail: 'required' },
+      ]);
+    });
+    const raw = form.file;
+    const file = Array.isArray(raw) ? raw[0] : raw;
+    const fileId = String(form.fileId ?? c.req.query('fileId') ?? '');
+    const key = String(form.key ?? c.req.query('key') ?? '');
+    if (!(file instanceof File) || !fileId || !key) {
+      throw new ValidationError('file, fileId and key are required', [
+        ...(file instanceof File ? [] : [{ pointer: '/file', detail: 'required' }]),
+        ...(fileId ? [] : [{ pointer: '/fileId', detail: 'required' }]),
+        ...(key ? [] : [{ pointer: '/key', detail: 'required' }]),
+      ]);
+    }
+    const applicantId = typeof form.applicantId === 'string' ? form.applicantId : undefined;
+    const ref = await service.uploadDocument(actor(c, applicantId), fileId, {
+      key,
+      fileName: file.name || 'document',
+      contentType: file.type || 'application/octet-stream',
+      content: new Uint8Array(await file.arrayBuffer()),
+    });
+    return sendJson(c, {
+      code: 0,
+      type: ref.contentType,
+      message: `stored, sha256 ${ref.sha256}`,
+      url: `/applications/${fileId}/documents/${ref.id}`,
+      document: ref,
+    });
+  });
+
+  app.get('/applications/:fileId/documents/:documentId', async (c) => {
+    const { ref, content } = await service.getDocument(
+      actor(c, c.req.query('applicantId') || undefined),
+      c.req.param('fileId'),
+      c.req.param('documentId'),
+    );
+    return c.body(content as Uint8Array<ArrayBuffer>, 200, {
+      'content-type': ref.contentType,
+      'content-disposition': `attachment; filename="${ref.fileName.replace(/["\\\r\n]/g, '_')}"`,
+      'x-content-sha256': ref.sha256,
+    });
+  });
+
+  app.get('/tasks', async (c) => {
+    const fileId = c.req.query('fileId') || c.req.query('mainTaskId') || undefined;
+    const assigneeId = c.req.query('assigneeId') || undefined;
+    const first = Number(c.req.query('firstResult') ?? 0);
+    const max = Number(c.req.query('maxResult') ?? 100);
+    const list = await service.listTasks(actor(c), {
+      ...(fileId ? { applicationId: fileId } : {}),
+      ...(assigneeId ? { assigneeId } : {}),
+      offset: Number.isInteger(first) && first >= 0 ? first : 0,
+      limit: Number.isInteger(max) && max > 0 && max <= 1_000 ? max : 100,
+    });
+    return sendJson(c, list.map(taskBody));
+  });
+
+  app.get('/tasks/:taskId', async (c) => {
+    const context = actor(c);
+    const task = await service.getTask(context, c.req.param('taskId'));
+    const application = await service.getApplication(context, task.applicationId);
+    return sendJson(c, {
+      ...taskBody(task),
+      taskName: task.stepName,
+      formVariables: {},
+      data: application.formData,
+    });
+  });
+
+  app.post('/tasks/:taskId/complete', async (c) => {
+    const body = await readJson(c, completeBody);
+    const context = actor(c);
+    const id = c.req.param('taskId');
+    const current = await service.getTask(context, id);
+    if (current.status === 'open') await service.claimTask(context, id);
+    const { task, application } = await service.completeTask(context, id, body.data);
+    return sendJson(c, {
+      taskId: task.id,
+      fileId: application.id,
+      serviceId: application.serviceId,
+      status: statusCodes[application.status],
+      state: application.status,
+      variables: {},
+    });
+  });
+
+  const statistics = async (c: HttpContext) => {
+    const client = c.req.header('Information-Mediator-Client');
+    if (!c.get('actor') && (!client || !mediatorPattern.test(client))) {
+      throw new ValidationError('A valid Information-Mediator-Client header is required', [
+        { pointer: '/Information-Mediator-Client', detail: 'INSTANCE/CLASS/MEMBER/SUBSYSTEM' },
+      ]);
+    }
+    const context = actor(c);
+    const registrationName = c.req.query('registrationName') || undefined;
+    if (registrationName) await service.getService(context, registrationName);
+    const timeframe = c.req.query('timeframe');
+    const query = {
+      startDate: c.req.query('startDate') || undefined,
+      endDate: c.req.query('endDate') || undefined,
+    };
+    const measures = await collectServiceMeasures(service, context, {
+      ...(query.startDate ? { startDate: query.startDate } : {}),
+      ...(query.endDate ? { endDate: query.endDate } : {}),
+      ...(registrationName ? { service: registrationName } : {}),
+      ...(c.req.query('operator') ? { operator: c.req.query('operator') } : {}),
+      ...(c.req.query('role') ? { role: c.req.query('role') } : {}),
+    });
+    const sum = (pick: (entry: (typeof measures)[number]) => number | null) =>
+      measures.reduce((total, entry) => total + (pick(entry) ?? 0), 0);
+    return sendJson(c, [
+      {
+        processed: sum((entry) => entry.processed),
+        approved: sum((entry) => entry.approved),
+        sentBack: sum((entry) => entry.sentBack),
+        rejected: sum((entry) => entry.rejected),
+        suppressed: measures.some((entry) => entry.suppressed),
+        references: {
+          startDate: query.startDate ?? '',
+          endDate: query.endDate ?? '',
+          registrationName: registrationName ?? '',
+          operator: c.req.query('operator') ?? '',
+          role: c.req.query('role') ?? '',
+          timeframeDay: timeframe === 'day',
+          timeframeWeek: timeframe === 'week',
+          timeframeMonth: timeframe === 'month',
+          timeframeYear: timeframe === 'year',
+        },
+      },
+    ]);
+  };
+  app.get('/data/statistics/1.0', statistics);
+  app.get('/data/statistics', statistics);
+
+  app.get('/data/statistics/measures.json', async (c) =>
+    sendJson(
+      c,
+      await collectServiceMeasures(service, actor(c), {
+        service: c.req.query('service') || undefined,
+      }),
+    ),
+  );
+  app.get('/data/statistics/measures.schema.json', (c) => sendJson(c, serviceMeasuresJsonSchema));
+  app.get('/data/statistics/measures.csv', async (c) =>
+    c.body(
+      serviceMeasuresCsv(
+        await collectServiceMeasures(service, actor(c), {
+          service: c.req.query('service') || undefined,
+        }),
+      ),
+      200,
+      {
+        'content-type': 'text/csv; charset=utf-8',
+      },
+    ),
+  );
+
+  return app;
+}

@@ -1,0 +1,18 @@
+export {
+  conformanceAdmin,
+  conformanceBirthService,
+  conformanceClerk,
+  conformanceOtherParent,
+  conformanceParent,
+  conformanceRegistrar,
+  describeRegistrationConformance,
+  type RegistrationConformanceOptions,
+} from './registration-conformance.js';
+export {
+  conformanceOfficer,
+  conformancePerson,
+  conformanceRegistry,
+  describeRegistryConformance,
+  type RegistryConformanceOptions,
+  type RegistryConformanceSkip,
+} from './registry-conformance.js';
