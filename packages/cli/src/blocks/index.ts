@@ -10,4 +10,11 @@ import { registrationBlock, registriesBlock } from './registration.js';
  * folder (`./consent.js`, …), which lazily imports the block package so `govblocks --help`
  * stays fast.
  */
-export const blocks: BlockModule[] = [auditBlock, consentBlock, identityBlock, payments];
+export const blocks: BlockModule[] = [
+  auditBlock,
+  consentBlock,
+  identityBlock,
+  payments,
+  registrationBlock,
+  registriesBlock,
+];
