@@ -1,2 +1,56 @@
 /** The name of this block, as it appears in audit events and CLI commands. */
 export const blockName = 'messaging' as const;
+
+export {
+  type CallbackOptions,
+  type StatusCallback,
+  signatureHeader,
+  signCallback,
+  verifyCallbackSignature,
+} from './engine/callbacks.js';
+export {
+  createMessagingService,
+  type MessagingEngine,
+  type MessagingServiceOptions,
+  type ProcessResult,
+  type RetryPolicy,
+  type Worker,
+  type WorkerOptions,
+} from './engine/create-messaging-service.js';
+export { memoryMessagingStore } from './engine/memory-store.js';
+export {
+  ChannelError,
+  MessagingError,
+  type MessagingErrorCode,
+  MissingPersonalisationError,
+} from './errors.js';
+export type {
+  AttemptOutcome,
+  Channel,
+  ChannelReceipt,
+  ClaimedMessage,
+  MessagingCapabilities,
+  MessagingService,
+  MessagingStore,
+  NewMessage,
+  OutgoingMessage,
+  StoredBatch,
+  StoredTemplate,
+} from './ports.js';
+export * from './schemas.js';
+export {
+  gsmSeptets,
+  isGsm7,
+  type SmsEncoding,
+  type SmsInfo,
+  type SmsWarning,
+  smsInfo,
+  smsWarnings,
+} from './sms.js';
+export {
+  escapeHtml,
+  missingPersonalisation,
+  type Personalisation,
+  placeholders,
+  renderText,
+} from './template.js';

@@ -1,0 +1,2 @@
+export { messagingMigrations } from './migrations.js';
+export { type SqlMessagingStoreOptions, sqlMessagingStore } from './sql-store.js';

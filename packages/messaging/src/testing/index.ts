@@ -1,0 +1,1 @@
+export { describeMessagingStore, type MessagingStoreHarness } from './store-conformance.js';
