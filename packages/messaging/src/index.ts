@@ -2,6 +2,23 @@
 export const blockName = 'messaging' as const;
 
 export {
+  type CircuitBreakerOptions,
+  type FailoverChannel,
+  type FailoverChannelOptions,
+  failoverChannel,
+} from './channels/failover-channel.js';
+export {
+  type HttpSmsChannelOptions,
+  httpSmsChannel,
+  type SmsProviderRequest,
+} from './channels/http-sms-channel.js';
+export {
+  consoleChannel,
+  type MemoryChannel,
+  type MemoryChannelOptions,
+  memoryChannel,
+} from './channels/memory-channel.js';
+export {
   type CallbackOptions,
   type StatusCallback,
   signatureHeader,

@@ -1,1 +1,8 @@
+export {
+  type ChannelConformanceSkip,
+  type ChannelHarness,
+  describeChannel,
+  type ReceivedMessage,
+} from './channel-conformance.js';
+export { type LocalSmtpServer, startLocalSmtpServer } from './local-smtp-server.js';
 export { describeMessagingStore, type MessagingStoreHarness } from './store-conformance.js';
