@@ -1,1 +1,25 @@
-export {};
+export {
+  createHttpApp,
+  type HttpAppOptions,
+  type HttpLogger,
+  informationMediatorClientHeader,
+} from './app.js';
+export {
+  type ApiKeyEntry,
+  type ApiKeyOptions,
+  type AuthOptions,
+  actorFromClaims,
+  actorOf,
+  authenticate,
+  type JwtOptions,
+  requireRole,
+} from './auth.js';
+export type { HttpContext, HttpEnv, HttpVariables } from './context.js';
+export { readJson, readParams, readQuery, sendJson } from './json.js';
+export { jsonContentType, problemContentType, problemResponse, toHttpError } from './problem.js';
+export {
+  type FetchApp,
+  type RunningServer,
+  type StartServerOptions,
+  startServer,
+} from './server.js';
