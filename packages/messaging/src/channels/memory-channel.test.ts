@@ -12,14 +12,12 @@ describeChannel('memory', {
   refusedRecipient: 'x@refused.example',
   setup: async () => channel,
   received: async () =>
-    channel.sent
-      .splice(0)
-      .map((item) => ({
-        to: item.to,
-        text: item.text,
-        subject: item.subject,
-        idempotencyMark: item.idempotencyKey,
-      })),
+    channel.sent.splice(0).map((item) => ({
+      to: item.to,
+      text: item.text,
+      subject: item.subject,
+      idempotencyMark: item.idempotencyKey,
+    })),
 });
 
 it('the console channel prints no recipient', async () => {

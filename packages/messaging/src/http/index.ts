@@ -1,1 +1,1 @@
-export {};
+export { type MessagingHttpAppOptions, messagingHttpApp } from './messaging-http-app.js';
