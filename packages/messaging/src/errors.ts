@@ -13,7 +13,8 @@ export type MessagingErrorCode =
   | 'CHANNEL_REJECTED'
   | 'CHANNEL_UNAVAILABLE'
   | 'CIRCUIT_OPEN'
-  | 'UNSUPPORTED_SPECIFICATION_VERSION';
+  | 'UNSUPPORTED_SPECIFICATION_VERSION'
+  | 'UNSUPPORTED_OPERATION';
 
 /** Base class of the messaging block's own errors. */
 export class MessagingError<

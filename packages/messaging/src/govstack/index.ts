@@ -1,1 +1,1 @@
-export {};
+export { type GovstackMessagingOptions, govstackMessaging } from './govstack-messaging.js';

@@ -5,4 +5,9 @@ export {
   type ReceivedMessage,
 } from './channel-conformance.js';
 export { type LocalSmtpServer, startLocalSmtpServer } from './local-smtp-server.js';
+export {
+  describeMessagingService,
+  type MessagingServiceHarness,
+  type MessagingServiceSkip,
+} from './service-conformance.js';
 export { describeMessagingStore, type MessagingStoreHarness } from './store-conformance.js';
