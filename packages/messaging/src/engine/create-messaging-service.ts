@@ -653,11 +653,24 @@ export function createMessagingService(options: MessagingServiceOptions): Messag
       let position = 0;
       let accepted = 0;
       let chunk: Array<{ message: Message; requestHash: string }> = [];
+      // One chunk is inserted while the next is built (at most two chunks in memory), so the
+      // database and the CPU work overlap.
+      let inFlight: Promise<void> = Promise.resolve();
+      let insertError: { error: unknown } | undefined;
       const flush = async () => {
+        await inFlight;
+        if (insertError) throw insertError.error;
         if (chunk.length === 0) return;
-        const results = await store.insertMessages(chunk);
-        for (const item of results) if (item.inserted) accepted += 1;
+        const pending = chunk;
         chunk = [];
+        inFlight = store.insertMessages(pending).then(
+          (results) => {
+            for (const item of results) if (item.inserted) accepted += 1;
+          },
+          (error: unknown) => {
+            insertError = { error };
+          },
+        );
       };
       try {
         for await (const raw of recipients as AsyncIterable<BatchRecipient>) {
@@ -682,7 +695,9 @@ export function createMessagingService(options: MessagingServiceOptions): Messag
           if (chunk.length >= chunkSize) await flush();
         }
         await flush();
+        await flush(); // waits for the last chunk
       } catch (error) {
+        await inFlight;
         await store.discardBatch(batch.id);
         throw error;
       }

@@ -276,7 +276,8 @@ export async function sqlMessagingStore(
         `with due as (
            select m.id from messaging_messages m
            where m.status in ('queued', 'sending') and m.next_attempt_at <= $1
-             and not exists (select 1 from messaging_batches b where b.id = m.batch_id and not b.released)
+             and (m.batch_id is null
+                  or m.batch_id not in (select b.id from messaging_batches b where not b.released))
            order by m.next_attempt_at
            limit $2
            for update of m skip locked
