@@ -55,6 +55,15 @@ export type {
   StoredTemplate,
 } from './ports.js';
 export {
+  memoryRateLimiter,
+  type RateDecision,
+  type RateLimit,
+  type RateLimitedChannelOptions,
+  type RateLimiter,
+  rateLimitedChannel,
+  rateWindow,
+} from './rate-limit.js';
+export {
   type BatchReceipt,
   type BatchRecipient,
   type BatchSpec,

@@ -173,6 +173,8 @@ export interface ClaimedMessage {
 export type AttemptOutcome =
   | { status: 'delivered'; deliveredBy: string; providerMessageId: string; at: Date }
   | { status: 'queued'; nextAttemptAt: Date; error: DeliveryError; at: Date }
+  /** A rate limit held the message back: it is queued again and the attempt is given back. */
+  | { status: 'throttled'; nextAttemptAt: Date; at: Date }
   | { status: 'failed' | 'dead-lettered'; error: DeliveryError; at: Date };
 
 /** A template stored by a {@link MessagingStore}. */

@@ -80,6 +80,7 @@ export function failoverChannel(options: FailoverChannelOptions): FailoverChanne
     async send(message, sendOptions) {
       let lastError: unknown;
       let tried = 0;
+      const throttledWaits: number[] = [];
       const pinned = sticky.get(message.idempotencyKey);
       const order = pinned === undefined ? state : [state[pinned] as (typeof state)[number]];
       for (const entry of order) {
@@ -101,6 +102,11 @@ export function failoverChannel(options: FailoverChannelOptions): FailoverChanne
             throw error;
           }
           lastError = error;
+          // A member over its quota is not unhealthy: try the next one, keep its circuit as is.
+          if (ChannelError.is(error) && error.extensions.throttled === true) {
+            throttledWaits.push(Number(error.extensions.retryAfterMs) || 1_000);
+            continue;
+          }
           if (ChannelError.is(error) && error.extensions.maybeAccepted === true) {
             // Do not fail over: the member may have accepted it. The engine's retry comes back here.
             sticky.delete(message.idempotencyKey);
@@ -118,6 +124,13 @@ export function failoverChannel(options: FailoverChannelOptions): FailoverChanne
           if (circuit === 'half-open' || entry.failures >= threshold)
             entry.openedAt = clock.now().getTime();
         }
+      }
+      if (tried > 0 && throttledWaits.length === tried) {
+        // Every member tried was over its quota: hold the message back, without an attempt.
+        throw new ChannelError(name, 'every provider is at its rate limit', {
+          retryable: true,
+          extensions: { throttled: true, retryAfterMs: Math.min(...throttledWaits) },
+        });
       }
       if (tried === 0)
         throw new ChannelError(name, 'every provider circuit is open', {

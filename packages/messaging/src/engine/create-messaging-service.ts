@@ -96,6 +96,8 @@ export interface ProcessResult {
   deadLettered: number;
   /** Claims lost because a lease ran out while the attempt ran. */
   lost: number;
+  /** Messages a rate limit held back (queued again, no attempt spent). */
+  throttled: number;
 }
 
 /** A running worker loop. */
@@ -362,7 +364,13 @@ export function createMessagingService(options: MessagingServiceOptions): Messag
       } catch (error) {
         const described = describeError(error, channel.name);
         const at = clock.now();
-        if (!described.retryable) outcome = { status: 'failed', at, error: described.error };
+        const extensions = ChannelError.is(error) ? error.extensions : {};
+        if (extensions.throttled === true) {
+          // A rate limit, not a failure: requeue without spending an attempt.
+          const wait =
+            Number(extensions.retryAfterMs) > 0 ? Number(extensions.retryAfterMs) : 1_000;
+          outcome = { status: 'throttled', at, nextAttemptAt: new Date(at.getTime() + wait) };
+        } else if (!described.retryable) outcome = { status: 'failed', at, error: described.error };
         else if (message.attempts >= maxAttempts)
           outcome = { status: 'dead-lettered', at, error: described.error };
         else
@@ -385,6 +393,10 @@ export function createMessagingService(options: MessagingServiceOptions): Messag
     if (!held) {
       result.lost += 1;
       return;
+    }
+    if (outcome.status === 'throttled') {
+      result.throttled += 1;
+      return; // no status change worth an audit event: the message is queued as it was
     }
     if (outcome.status === 'delivered') result.delivered += 1;
     else if (outcome.status === 'queued') result.retried += 1;
@@ -447,6 +459,7 @@ export function createMessagingService(options: MessagingServiceOptions): Messag
       failed: 0,
       deadLettered: 0,
       lost: 0,
+      throttled: 0,
     };
     const claimed = await store.claim({
       now: clock.now(),

@@ -178,8 +178,14 @@ export function memoryMessagingStore(): MessagingStore {
 /** Applies an attempt's outcome to a message (shared with tests of other stores). */
 export function applyOutcome(message: Message, outcome: AttemptOutcome): void {
   const at = outcome.at.toISOString();
-  message.status = outcome.status;
   message.updatedAt = at;
+  if (outcome.status === 'throttled') {
+    message.status = 'queued';
+    message.attempts = Math.max(0, message.attempts - 1);
+    message.nextAttemptAt = outcome.nextAttemptAt.toISOString();
+    return;
+  }
+  message.status = outcome.status;
   if (outcome.status === 'delivered') {
     message.deliveredBy = outcome.deliveredBy;
     message.providerMessageId = outcome.providerMessageId;

@@ -44,5 +44,19 @@ create index messaging_messages_due on messaging_messages (next_attempt_at) wher
 create index messaging_messages_batch on messaging_messages (batch_id) where batch_id is not null;
 `,
     },
+    {
+      id: '0002_rate_windows',
+      sql: `
+create table messaging_rate_windows (
+  key text not null,
+  window_ms bigint not null,
+  window_start timestamptz not null,
+  window_end timestamptz not null,
+  count integer not null,
+  primary key (key, window_ms, window_start)
+);
+create index messaging_rate_windows_end on messaging_rate_windows (window_end);
+`,
+    },
   ],
 };

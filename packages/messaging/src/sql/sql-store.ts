@@ -301,6 +301,15 @@ export async function sqlMessagingStore(
       claimToken: string;
       outcome: AttemptOutcome;
     }) {
+      if (outcome.status === 'throttled') {
+        const result = await client.query(
+          `update messaging_messages
+              set status = 'queued', attempts = greatest(attempts - 1, 0), next_attempt_at = $3, updated_at = $4, claim_token = null
+            where id = $1 and claim_token = $2 and status = 'sending'`,
+          [id, claimToken, outcome.nextAttemptAt, outcome.at],
+        );
+        return result.rowCount === 1;
+      }
       const delivered = outcome.status === 'delivered';
       const result = await client.query(
         `update messaging_messages
