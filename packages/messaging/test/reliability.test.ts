@@ -2,7 +2,7 @@
  * Reliability: a channel failing 30% of attempts at random, a worker stopped mid-batch and
  * another that "crashes" holding claimed messages. Every message must end delivered exactly
  * once — counted at a real SMTP server on loopback — or dead-lettered with its error.
- * Size: RELIABILITY_SIZE (default 500 on each store, a few seconds each; the issue's 10,000
+ * Size: RELIABILITY_SIZE (default 400 on each store, a few seconds each; the issue's 10,000
  * runs with RELIABILITY_SIZE=10000).
  */
 import { type ActorContext, memoryAuditSink } from '@govblocks/core';
@@ -16,7 +16,7 @@ import type { Channel, MessagingStore } from '../src/ports.js';
 import { sqlMessagingStore } from '../src/sql/sql-store.js';
 import { type LocalSmtpServer, startLocalSmtpServer } from '../src/testing/local-smtp-server.js';
 
-const size = Number(process.env.RELIABILITY_SIZE ?? 500);
+const size = Number(process.env.RELIABILITY_SIZE ?? 400);
 const context: ActorContext = { actor: { type: 'service', id: 'reliability', roles: [] } };
 
 /** Fails 30% of attempts (before anything is sent), at random. */
