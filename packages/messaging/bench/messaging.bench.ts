@@ -3,8 +3,10 @@
  * - Queueing a batch through the engine (validation, rendering, idempotency keys, chunked
  *   inserts) vs a raw batched INSERT of the same rows, on PGlite and (with DATABASE_URL) PostgreSQL.
  * - Delivery throughput of the workers to the memory channel and to a local SMTP server.
- * Knobs: MESSAGING_BENCH_BATCH (default 20,000; the issue's figure is 100,000),
- * MESSAGING_BENCH_DELIVERY (default 5,000), MESSAGING_BENCH_SMTP (default 1,000).
+ * Knobs: MESSAGING_BENCH_BATCH (default 10,000; the issue's figure is 100,000),
+ * MESSAGING_BENCH_DELIVERY (default 5,000), MESSAGING_BENCH_SMTP (default 1,000),
+ * MESSAGING_BENCH_ONLY=queue|delivery|memory and MESSAGING_BENCH_DATABASES=pglite,postgres to
+ * run a part (a 100,000 batch takes minutes: tinybench warms up before it measures).
  */
 import { randomUUID } from 'node:crypto';
 import { type ActorContext, hashRequest, memoryAuditSink } from '@govblocks/core';
@@ -27,7 +29,7 @@ import type { MessagingStore } from '../src/ports.js';
 import { sqlMessagingStore } from '../src/sql/sql-store.js';
 import { startLocalSmtpServer } from '../src/testing/local-smtp-server.js';
 
-const batchSize = Number(process.env.MESSAGING_BENCH_BATCH ?? 20_000);
+const batchSize = Number(process.env.MESSAGING_BENCH_BATCH ?? 10_000);
 const deliverySize = Number(process.env.MESSAGING_BENCH_DELIVERY ?? 5_000);
 const smtpSize = Number(process.env.MESSAGING_BENCH_SMTP ?? 1_000);
 const context: ActorContext = { actor: { type: 'service', id: 'bench', roles: [] } };
@@ -184,4 +186,48 @@ const delivery: Report = {
   },
 };
 
-export default defineBench(...testDatabaseKinds().map(queueComparison), delivery);
+const memory: Report = {
+  name: `memory while queueing a ${batchSize.toLocaleString('en-US')}-recipient batch (PGlite; recipients streamed)`,
+  async run() {
+    const db = await openTestDatabase('pglite');
+    try {
+      const engine = createMessagingService({
+        store: await sqlMessagingStore(db.client),
+        channels: [memoryChannel({ kind: 'email' })],
+        audit: memoryAuditSink(),
+      });
+      globalThis.gc?.();
+      const before = process.memoryUsage().heapUsed;
+      let peak = before;
+      const sampler = setInterval(() => {
+        peak = Math.max(peak, process.memoryUsage().heapUsed);
+      }, 10);
+      const started = performance.now();
+      await engine.sendBatch(
+        context,
+        { idempotencyKey: randomUUID(), channel: 'email', content },
+        recipients(batchSize),
+      );
+      clearInterval(sampler);
+      const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+      return [
+        { label: 'JS heap growth at peak', value: mib(peak - before) },
+        { label: 'time', value: `${((performance.now() - started) / 1000).toFixed(1)} s` },
+      ];
+    } finally {
+      await db.close();
+    }
+  },
+};
+
+const only = process.env.MESSAGING_BENCH_ONLY;
+const kinds = testDatabaseKinds().filter(
+  (kind) =>
+    !process.env.MESSAGING_BENCH_DATABASES ||
+    process.env.MESSAGING_BENCH_DATABASES.split(',').includes(kind),
+);
+export default defineBench(
+  ...(only === undefined || only === 'queue' ? kinds.map(queueComparison) : []),
+  ...(only === undefined || only === 'memory' ? [memory] : []),
+  ...(only === undefined || only === 'delivery' ? [delivery] : []),
+);

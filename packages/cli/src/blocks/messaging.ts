@@ -2,9 +2,9 @@ import type { BlockModule } from '../block-module.js';
 
 /**
  * `govblocks serve messaging`: the GovStack Messaging BB API over the messaging engine, with a
- * worker draining the outbox. Flags: `--smtp host:port` and `--from address` send email over
- * SMTP (default: a console channel that prints one line per message, no recipients);
- * `--api-key key` (repeatable via comma) turns development mode off.
+ * worker draining the outbox. Flags (write them with `=`): `--smtp=host:port` and
+ * `--from=address` send email over SMTP (default: a console channel that prints one line per
+ * message, never the recipient); `--api-key=key1,key2` turns development mode off.
  */
 export const messagingBlock: BlockModule = {
   name: 'messaging',
@@ -27,6 +27,9 @@ export const messagingBlock: BlockModule = {
     ]);
     const client = await openDatabase(options.databaseUrl);
     const store = await sqlMessagingStore(client);
+    for (const flag of ['smtp', 'from', 'api-key']) {
+      if (options.flags[flag] === true) throw new Error(`write --${flag}=value (with '=')`);
+    }
     const smtp = typeof options.flags.smtp === 'string' ? options.flags.smtp : undefined;
     const from =
       typeof options.flags.from === 'string' ? options.flags.from : 'noreply@govblocks.localhost';

@@ -127,6 +127,16 @@ const specificationVersion = 'messaging/v1' as const;
 /**
  * Creates the messaging engine over a store and channels.
  *
+ * Workers (`processDue`, `startWorker`) claim due messages with a lease, hand each to the
+ * channel of its kind, and record the outcome only while they still hold the claim:
+ * accepted → `delivered`; a temporary failure → `queued` again after an exponential backoff
+ * with jitter (half the ceiling plus a random part), until `retry.maxAttempts`, then
+ * `dead-lettered` with the last error; a permanent refusal → `failed`; a rate limit
+ * (`rateLimitedChannel`) → queued again for the next window without spending an attempt.
+ * Audit events (actor `system/messaging-worker`, subject the pseudonymised recipient):
+ * `messaging.message.delivered`, `.deferred`, `.failed`, `.dead-lettered`, each with the
+ * message id, attempt and error code. The transient `sending` state is not audited.
+ *
  * @example
  * const messaging = createMessagingService({
  *   store: memoryMessagingStore(), channels: [consoleChannel({ kind: 'email' })], audit: memoryAuditSink(),
