@@ -211,7 +211,8 @@ const memory: Report = {
       clearInterval(sampler);
       const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
       return [
-        { label: 'JS heap growth at peak', value: mib(peak - before) },
+        { label: 'JS heap before → peak while queueing', value: `${mib(before)} → ${mib(peak)}` },
+        { label: 'process RSS after', value: mib(process.memoryUsage().rss) },
         { label: 'time', value: `${((performance.now() - started) / 1000).toFixed(1)} s` },
       ];
     } finally {
