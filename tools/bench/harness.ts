@@ -63,14 +63,20 @@ export interface ComparisonResult {
 export async function runComparison(comparison: Comparison): Promise<ComparisonResult> {
   await comparison.setup?.();
   try {
-    const bench = new Bench({ time: comparison.time ?? 1_000, iterations: comparison.iterations ?? 10 });
+    const bench = new Bench({
+      time: comparison.time ?? 1_000,
+      iterations: comparison.iterations ?? 10,
+    });
     bench.add(comparison.baseline.name, comparison.baseline.fn);
     bench.add(comparison.subject.name, comparison.subject.fn);
     await bench.run();
     const [baseline, subject] = bench.tasks;
     const throughput = (task: (typeof bench.tasks)[number] | undefined, operations = 1) => {
-      const result = task?.result as { throughput?: { mean?: number }; error?: unknown } | undefined;
-      if (!result || result.error) throw new Error(`benchmark task '${task?.name}' failed: ${String(result?.error)}`);
+      const result = task?.result as
+        | { throughput?: { mean?: number }; error?: unknown }
+        | undefined;
+      if (!result || result.error)
+        throw new Error(`benchmark task '${task?.name}' failed: ${String(result?.error)}`);
       return (result.throughput?.mean ?? 0) * operations;
     };
     const baselineOps = throughput(baseline, comparison.baseline.operations);
@@ -94,7 +100,10 @@ export function formatOps(value: number): string {
 }
 
 export function formatComparison(result: ComparisonResult): string {
-  const verdict = result.target === undefined ? '' : `  target ≥ ${result.target} ${result.met ? 'met' : 'NOT met'}`;
+  const verdict =
+    result.target === undefined
+      ? ''
+      : `  target ≥ ${result.target} ${result.met ? 'met' : 'NOT met'}`;
   return [
     `${result.name}`,
     `  baseline ${result.baseline.name}: ${formatOps(result.baseline.opsPerSecond)} ops/s`,

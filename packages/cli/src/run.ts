@@ -7,7 +7,8 @@ function serveCommand(blocks: BlockModule[]): Command {
   return {
     name: 'serve',
     summary: `Serve a building block as its GovStack HTTP API (${servable.map((block) => block.name).join(', ') || 'no block has an HTTP binding yet'})`,
-    usage: 'govblocks serve <block> [--port 3333] [--host 127.0.0.1] [--database-url postgres://…] [--seed]',
+    usage:
+      'govblocks serve <block> [--port 3333] [--host 127.0.0.1] [--database-url postgres://…] [--seed]',
     async run(argv, io) {
       const { positionals, values } = parseArgs({
         args: argv,
@@ -36,7 +37,8 @@ function serveCommand(blocks: BlockModule[]): Command {
       const server = await block.serve({
         port,
         host: String(values.host),
-        databaseUrl: typeof values['database-url'] === 'string' ? values['database-url'] : undefined,
+        databaseUrl:
+          typeof values['database-url'] === 'string' ? values['database-url'] : undefined,
         seed: values.seed === true,
         flags: values as Record<string, string | boolean | undefined>,
         io,
@@ -84,7 +86,11 @@ const processIo: CommandIo = {
 };
 
 /** Runs the CLI with `argv` (without `node` and the script). Resolves to the exit code. */
-export async function run(argv: string[], io: CommandIo = processIo, blocks = knownBlocks): Promise<number> {
+export async function run(
+  argv: string[],
+  io: CommandIo = processIo,
+  blocks = knownBlocks,
+): Promise<number> {
   const commands = commandsOf(blocks);
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     help(commands, io);

@@ -17,6 +17,8 @@ export const auditEventInputSchema = z.strictObject({
     id: z.string().min(1).max(256),
     onBehalfOf: z.string().min(1).max(256).optional(),
     clientId: z.string().min(1).max(256).optional(),
+    /** Roles held when acting (records what an access decision rested on). */
+    roles: z.array(z.string().min(1).max(128)).max(64).optional(),
   }),
   /** What was acted on. */
   subject: z
@@ -39,7 +41,9 @@ export const auditEventInputSchema = z.strictObject({
   /** ISO 8601 UTC; the sink's clock fills it when absent. */
   time: z.iso.datetime({ offset: false }).optional(),
   /** Small, PII-free facts (counts, states, amounts, ids of non-personal objects). */
-  details: z.record(z.string(), z.union([z.string().max(1024), z.number(), z.boolean(), z.null()])).optional(),
+  details: z
+    .record(z.string(), z.union([z.string().max(1024), z.number(), z.boolean(), z.null()]))
+    .optional(),
 });
 export type AuditEventInput = z.input<typeof auditEventInputSchema>;
 

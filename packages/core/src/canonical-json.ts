@@ -26,7 +26,8 @@ export function canonicalJson(value: unknown): string {
       const members: string[] = [];
       for (const key of keys) {
         const member = (value as Record<string, unknown>)[key];
-        if (member === undefined || typeof member === 'function' || typeof member === 'symbol') continue;
+        if (member === undefined || typeof member === 'function' || typeof member === 'symbol')
+          continue;
         members.push(`${JSON.stringify(key)}:${canonicalJson(member)}`);
       }
       return `{${members.join(',')}}`;

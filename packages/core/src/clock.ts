@@ -19,7 +19,9 @@ export interface ManualClock extends Clock {
 }
 
 /** Creates a {@link ManualClock} starting at `start` (default 2025-01-01T00:00:00Z). */
-export function manualClock(start: Date | string | number = '2025-01-01T00:00:00.000Z'): ManualClock {
+export function manualClock(
+  start: Date | string | number = '2025-01-01T00:00:00.000Z',
+): ManualClock {
   let current = new Date(start).getTime();
   return {
     now: () => new Date(current),

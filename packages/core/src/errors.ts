@@ -108,7 +108,11 @@ export class GovBlocksError<Code extends string = string> extends Error {
 
   /** True for any govblocks error, including one from another copy of the package. */
   static isInstance(value: unknown): value is GovBlocksError {
-    return typeof value === 'object' && value !== null && (value as { [marker]?: unknown })[marker] === true;
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      (value as { [marker]?: unknown })[marker] === true
+    );
   }
 
   /** The RFC 9457 problem document for this error. Stack and cause are never included. */
@@ -134,7 +138,11 @@ export function isGovBlocksError(value: unknown): value is GovBlocksError {
 /** Input failed its schema. `issues` lists every failing field with its path. */
 export class ValidationError extends GovBlocksError<'VALIDATION_FAILED'> {
   readonly issues: ProblemFieldError[];
-  constructor(message: string, issues: ProblemFieldError[] = [], options: GovBlocksErrorOptions = {}) {
+  constructor(
+    message: string,
+    issues: ProblemFieldError[] = [],
+    options: GovBlocksErrorOptions = {},
+  ) {
     super('VALIDATION_FAILED', message, {
       status: 400,
       ...options,
@@ -177,7 +185,10 @@ export class ForbiddenError extends GovBlocksError<'FORBIDDEN'> {
 /** A dependency (database, remote service, rail) cannot serve right now; try again later. */
 export class UnavailableError extends GovBlocksError<'UNAVAILABLE'> {
   readonly retryAfterSeconds: number | undefined;
-  constructor(message: string, options: GovBlocksErrorOptions & { retryAfterSeconds?: number } = {}) {
+  constructor(
+    message: string,
+    options: GovBlocksErrorOptions & { retryAfterSeconds?: number } = {},
+  ) {
     super('UNAVAILABLE', message, { status: 503, ...options });
     this.name = 'UnavailableError';
     this.retryAfterSeconds = options.retryAfterSeconds;
@@ -186,7 +197,10 @@ export class UnavailableError extends GovBlocksError<'UNAVAILABLE'> {
 
 export class RateLimitedError extends GovBlocksError<'RATE_LIMITED'> {
   readonly retryAfterSeconds: number | undefined;
-  constructor(message: string, options: GovBlocksErrorOptions & { retryAfterSeconds?: number } = {}) {
+  constructor(
+    message: string,
+    options: GovBlocksErrorOptions & { retryAfterSeconds?: number } = {},
+  ) {
     super('RATE_LIMITED', message, { status: 429, ...options });
     this.name = 'RateLimitedError';
     this.retryAfterSeconds = options.retryAfterSeconds;
@@ -233,7 +247,11 @@ export function toGovBlocksError(error: unknown): GovBlocksError {
  * Calls `fn`, wrapping anything it throws that is not a govblocks error in an
  * {@link AdapterError}. Use at the seam between an engine and a vendor adapter.
  */
-export async function callAdapter<T>(adapter: string, method: string, fn: () => Promise<T> | T): Promise<T> {
+export async function callAdapter<T>(
+  adapter: string,
+  method: string,
+  fn: () => Promise<T> | T,
+): Promise<T> {
   try {
     return await fn();
   } catch (error) {

@@ -36,7 +36,13 @@ export interface IdempotencyStore {
     leaseMs: number;
   }): Promise<BeginResult>;
   /** Stores the result of a claimed key. `response` must be JSON-serialisable. */
-  complete(input: { scope: string; key: string; response: unknown; now: Date; ttlMs: number }): Promise<void>;
+  complete(input: {
+    scope: string;
+    key: string;
+    response: unknown;
+    now: Date;
+    ttlMs: number;
+  }): Promise<void>;
   /** Releases a claimed key whose command failed, so that it can be retried. */
   release(input: { scope: string; key: string }): Promise<void>;
   /** Deletes finished keys whose time ran out. Returns how many were deleted. */
@@ -101,11 +107,17 @@ export interface IdempotentResult<T> {
  * const { value } = await runIdempotent({ store, scope: 'messaging.send', key, request: input,
  *   run: () => send(input) });
  */
-export async function runIdempotent<T>(options: IdempotentOptions<T>): Promise<IdempotentResult<T>> {
+export async function runIdempotent<T>(
+  options: IdempotentOptions<T>,
+): Promise<IdempotentResult<T>> {
   const { store, scope, key, request, run } = options;
   if (!keyPattern.test(key)) {
     throw new ValidationError('Idempotency key must be 1–255 printable ASCII characters', [
-      { pointer: '/idempotencyKey', detail: 'invalid idempotency key', code: 'invalid_idempotency_key' },
+      {
+        pointer: '/idempotencyKey',
+        detail: 'invalid idempotency key',
+        code: 'invalid_idempotency_key',
+      },
     ]);
   }
   const clock = options.clock ?? systemClock;
@@ -154,10 +166,19 @@ export function memoryIdempotencyStore(): IdempotencyStore {
       const existing = entries.get(id(scope, key));
       if (existing && existing.until > at) {
         if (existing.requestHash !== requestHash) return { status: 'mismatch' };
-        if (existing.state === 'completed') return { status: 'replay', response: existing.response };
-        return { status: 'in_flight', retryAfterSeconds: Math.max(1, Math.ceil((existing.until - at) / 1000)) };
+        if (existing.state === 'completed')
+          return { status: 'replay', response: existing.response };
+        return {
+          status: 'in_flight',
+          retryAfterSeconds: Math.max(1, Math.ceil((existing.until - at) / 1000)),
+        };
       }
-      entries.set(id(scope, key), { requestHash, state: 'in_flight', response: null, until: at + leaseMs });
+      entries.set(id(scope, key), {
+        requestHash,
+        state: 'in_flight',
+        response: null,
+        until: at + leaseMs,
+      });
       return { status: 'started' };
     },
     async complete({ scope, key, response, now, ttlMs }) {

@@ -1,10 +1,12 @@
-import { getRandomValues } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { Clock } from './clock.js';
 
 /** Generates unique ids. Inject one in tests for deterministic output. */
 export type IdGenerator = () => string;
 
-const hex: string[] = Array.from({ length: 256 }, (_, index) => index.toString(16).padStart(2, '0'));
+const hex: string[] = Array.from({ length: 256 }, (_, index) =>
+  index.toString(16).padStart(2, '0'),
+);
 
 /**
  * Creates a UUIDv7 generator (RFC 9562): 48-bit Unix milliseconds, then a 12-bit counter
@@ -19,7 +21,10 @@ const hex: string[] = Array.from({ length: 256 }, (_, index) => index.toString(1
 export function uuidv7Generator(clock?: Clock): IdGenerator {
   let lastMs = -1;
   let counter = 0;
-  const random = new Uint8Array(8);
+  // Random bytes are drawn in bulk (as crypto.randomUUID does): one call per 512 ids.
+  const pool = new Uint8Array(8 * 512);
+  let offset = pool.length;
+  const bytes = new Uint8Array(16);
   return () => {
     let ms = clock ? clock.now().getTime() : Date.now();
     if (ms <= lastMs) {
@@ -34,8 +39,12 @@ export function uuidv7Generator(clock?: Clock): IdGenerator {
       lastMs = ms;
       counter = 0;
     }
-    getRandomValues(random);
-    const bytes = new Uint8Array(16);
+    if (offset === pool.length) {
+      randomFillSync(pool);
+      offset = 0;
+    }
+    const random = pool.subarray(offset, offset + 8);
+    offset += 8;
     // 48-bit big-endian timestamp (split: bitwise ops are 32-bit in JS).
     const high = Math.floor(ms / 0x10000);
     bytes[0] = (high >>> 24) & 0xff;

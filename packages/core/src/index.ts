@@ -1,9 +1,19 @@
+export { type Actor, type ActorContext, actorSchema, hasRole, systemActor } from './actor.js';
+export {
+  type AuditEventInput,
+  type AuditSink,
+  auditEventInputSchema,
+  type MemoryAuditSink,
+  memoryAuditSink,
+} from './audit-sink.js';
+export { canonicalJson } from './canonical-json.js';
+export { type Clock, type ManualClock, manualClock, systemClock } from './clock.js';
 export {
   AdapterError,
-  callAdapter,
   ConfigurationError,
   ConflictError,
   type CoreErrorCode,
+  callAdapter,
   ForbiddenError,
   GovBlocksError,
   type GovBlocksErrorOptions,
@@ -17,8 +27,17 @@ export {
   UnavailableError,
   ValidationError,
 } from './errors.js';
-export { fieldErrors, parse, toPointer } from './validation.js';
-export { type Clock, type ManualClock, manualClock, systemClock } from './clock.js';
+export {
+  type BeginResult,
+  hashRequest,
+  IdempotencyInFlightError,
+  IdempotencyMismatchError,
+  type IdempotencyStore,
+  type IdempotentOptions,
+  type IdempotentResult,
+  memoryIdempotencyStore,
+  runIdempotent,
+} from './idempotency.js';
 export { type IdGenerator, isUuid, newId, uuidv7Generator, uuidv7Time } from './ids.js';
 export {
   addMoney,
@@ -36,23 +55,4 @@ export {
   subtractMoney,
   sumMoney,
 } from './money.js';
-export { type Actor, type ActorContext, actorSchema, hasRole, systemActor } from './actor.js';
-export { canonicalJson } from './canonical-json.js';
-export {
-  type AuditEventInput,
-  type AuditSink,
-  auditEventInputSchema,
-  type MemoryAuditSink,
-  memoryAuditSink,
-} from './audit-sink.js';
-export {
-  type BeginResult,
-  hashRequest,
-  type IdempotencyStore,
-  IdempotencyInFlightError,
-  IdempotencyMismatchError,
-  type IdempotentOptions,
-  type IdempotentResult,
-  memoryIdempotencyStore,
-  runIdempotent,
-} from './idempotency.js';
+export { fieldErrors, parse, toPointer } from './validation.js';

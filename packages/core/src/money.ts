@@ -15,8 +15,7 @@ export interface Money {
 
 // Active ISO 4217 codes (list of 2025), grouped by minor-unit exponent. Precious metals and
 // testing codes (XAU, XTS, XXX…) have no minor unit and are deliberately not accepted.
-const exponent0 =
-  'BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF';
+const exponent0 = 'BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF';
 const exponent3 = 'BHD IQD JOD KWD LYD OMR TND';
 const exponent4 = 'CLF UYW';
 const exponent2 =
@@ -55,18 +54,27 @@ export function currencyExponent(currency: string): number {
 }
 
 /** Zod schema of an ISO 4217 currency code. */
-export const currencySchema = z.string().refine(isCurrency, { message: 'not an ISO 4217 currency code' });
+export const currencySchema = z
+  .string()
+  .refine(isCurrency, { message: 'not an ISO 4217 currency code' });
 
 /** Zod schema of {@link Money}. */
 export const moneySchema = z.strictObject({
-  amount: z.number().int().refine(Number.isSafeInteger, { message: 'amount is not a safe integer' }),
+  amount: z
+    .number()
+    .int()
+    .refine(Number.isSafeInteger, { message: 'amount is not a safe integer' }),
   currency: currencySchema,
 });
 
 function checkAmount(amount: number, what: string): number {
   if (!Number.isSafeInteger(amount)) {
     throw new ValidationError(`${what}: amount ${amount} is not a safe integer of minor units`, [
-      { pointer: '/amount', detail: 'must be a safe integer of minor units', code: 'invalid_amount' },
+      {
+        pointer: '/amount',
+        detail: 'must be a safe integer of minor units',
+        code: 'invalid_amount',
+      },
     ]);
   }
   return amount;
@@ -100,7 +108,11 @@ export function parseMoney(text: string, currency: string): Money {
   const [, sign, whole = '0', fraction = ''] = match;
   if (fraction.length > exponent) {
     throw new ValidationError(`${currency} has ${exponent} decimal places; '${text}' has more`, [
-      { pointer: '/amount', detail: `at most ${exponent} decimal places`, code: 'too_many_decimals' },
+      {
+        pointer: '/amount',
+        detail: `at most ${exponent} decimal places`,
+        code: 'too_many_decimals',
+      },
     ]);
   }
   const digits = (whole + fraction.padEnd(exponent, '0')).replace(/^0+(?=\d)/, '');
@@ -120,7 +132,9 @@ export function parseMoney(text: string, currency: string): Money {
 export function formatMoney(value: Money): string {
   const exponent = currencyExponent(value.currency);
   const negative = value.amount < 0;
-  const digits = Math.abs(checkAmount(value.amount, 'formatMoney')).toString().padStart(exponent + 1, '0');
+  const digits = Math.abs(checkAmount(value.amount, 'formatMoney'))
+    .toString()
+    .padStart(exponent + 1, '0');
   const whole = digits.slice(0, digits.length - exponent);
   const fraction = digits.slice(digits.length - exponent);
   return `${negative ? '-' : ''}${whole}${exponent > 0 ? `.${fraction}` : ''}`;

@@ -66,6 +66,7 @@ beforeAll(async () => {
   );
   app.all('/api/hang', () => new Promise<Response>(() => {}));
   app.get('/api/big', (c) => sendJson(c, { text: 'x'.repeat(5000) }));
+  app.get('/api/big-missing', (c) => c.html(`<p>${'missing '.repeat(20_000)}</p>`, 404));
   app.get('/api/custom-status', (c) => sendJson(c, { error: 'voucher exhausted' }, 457));
   app.get('/api/not-json', (c) => c.body('{oops', 200, { 'content-type': 'application/json' }));
   app.get('/api/shape', (c) => sendJson(c, { id: 'a', extra: 1 }));
@@ -183,6 +184,28 @@ describe('createHttpClient', () => {
     expect(delays).toEqual([100, 200]);
   });
 
+  it('reports every attempt to onAttempt without paths or bodies', async () => {
+    const events: Array<Record<string, unknown>> = [];
+    await client({ onAttempt: (event) => events.push({ ...event }) }).send({
+      method: 'GET',
+      path: '/flaky/observed',
+      query: { secret: 'person-9' },
+    });
+    expect(
+      events.map(({ attempt, status, code, willRetry }) => ({ attempt, status, code, willRetry })),
+    ).toEqual([
+      { attempt: 1, status: 503, code: 'UNAVAILABLE', willRetry: true },
+      { attempt: 2, status: 503, code: 'UNAVAILABLE', willRetry: true },
+      { attempt: 3, status: 200, code: undefined, willRetry: false },
+    ]);
+    expect(events[0]).toMatchObject({
+      method: 'GET',
+      host: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+    });
+    expect(JSON.stringify(events)).not.toContain('person-9');
+    expect(JSON.stringify(events)).not.toContain('flaky');
+  });
+
   it('does not retry a POST without an idempotency key, and retries one with a key (same key each time)', async () => {
     const error = await client()
       .request({ method: 'POST', path: '/flaky/post', body: {} })
@@ -250,6 +273,11 @@ describe('createHttpClient', () => {
     ).rejects.toMatchObject({
       code: 'REMOTE_ERROR',
     });
+    const bigError = await client()
+      .request({ method: 'GET', path: '/big-missing' })
+      .then(unexpected, caught);
+    expect(bigError).toBeInstanceOf(NotFoundError);
+    expect(bigError.detail.length).toBeLessThan(210);
     const custom = await client().send({
       method: 'GET',
       path: '/custom-status',

@@ -47,10 +47,30 @@ export interface HttpClientOptions {
   idempotencyKeyHeader?: string;
   /** Largest response body read, in bytes. Default 10 MiB. */
   maxResponseBytes?: number;
+  /**
+   * Called after every attempt with what a log line or a metric needs: method, host, status or
+   * error code, duration, whether it will be retried. Never paths, queries, bodies or headers
+   * (they hold personal data and keys).
+   */
+  onAttempt?: (event: HttpAttemptEvent) => void;
   /** For tests: how to wait between attempts. */
   sleep?: (ms: number) => Promise<void>;
   /** For tests: the jitter source in [0, 1). Default Math.random. */
   random?: () => number;
+}
+
+/** One attempt of a request, for logs and metrics. */
+export interface HttpAttemptEvent {
+  method: HttpMethod;
+  host: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  durationMs: number;
+  /** The remote's status, when it answered. */
+  status?: number;
+  /** The govblocks error code the attempt ended with, when it failed. */
+  code?: string;
+  willRetry: boolean;
 }
 
 export interface RequestOptions<T = unknown> {
@@ -127,6 +147,8 @@ class AttemptFailure {
     readonly error: GovBlocksError,
     readonly retryable: boolean,
     readonly retryAfterSeconds?: number,
+    /** The remote's HTTP status, when it answered. */
+    readonly status?: number,
   ) {}
 }
 
@@ -209,16 +231,27 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     return url;
   }
 
-  async function readBody(body: Dispatcher.ResponseData['body'], limit: number): Promise<Buffer> {
+  /**
+   * Reads a body up to `limit` bytes. Past the limit a success body is refused; an error body
+   * is cut (only its start is needed, for a problem document or a snippet).
+   */
+  async function readBody(
+    body: Dispatcher.ResponseData['body'],
+    limit: number,
+    cut: boolean,
+  ): Promise<Buffer> {
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of body) {
-      size += (chunk as Buffer).length;
-      if (size > limit) {
+      const bytes = chunk as Buffer;
+      if (size + bytes.length > limit) {
         body.destroy();
-        throw new RemoteError(`[${name}] the response is larger than ${limit} bytes`);
+        if (!cut) throw new RemoteError(`[${name}] the response is larger than ${limit} bytes`);
+        chunks.push(bytes.subarray(0, limit - size));
+        break;
       }
-      chunks.push(chunk as Buffer);
+      size += bytes.length;
+      chunks.push(bytes);
     }
     return Buffer.concat(chunks);
   }
@@ -250,11 +283,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           dispatcher: dispatcher(),
           signal: controller.signal,
         });
-        // Error bodies are only read far enough for a problem document or a snippet.
-        raw = await readBody(
-          response.body,
-          response.statusCode >= 400 ? 64 * 1024 : maxResponseBytes,
-        );
+        const isError = response.statusCode >= 400;
+        raw = await readBody(response.body, isError ? 64 * 1024 : maxResponseBytes, isError);
       } catch (error) {
         if (requestOptions.signal?.aborted) throw requestOptions.signal.reason;
         if (isGovBlocksError(error)) throw new AttemptFailure(error, false);
@@ -315,6 +345,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           remoteProblemToError(name, method, problem),
           retryable && retryStatuses.has(status),
           retryAfter,
+          status,
         );
       }
       if (status >= 300 && status < 400 && !accepted) {
@@ -373,6 +404,18 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       (idempotentMethods.has(method) || idempotencyKey !== undefined);
     const attempts = retryable ? retries + 1 : 1;
     for (let index = 0; ; index++) {
+      const started = performance.now();
+      const report = (status: number | undefined, code: string | undefined, willRetry: boolean) =>
+        options.onAttempt?.({
+          method,
+          host: url.host,
+          attempt: index + 1,
+          durationMs: performance.now() - started,
+          willRetry,
+          ...(status === undefined ? {} : { status }),
+          ...(code === undefined ? {} : { code }),
+        });
+      let failure: AttemptFailure;
       try {
         const response = await attempt(
           { ...requestOptions, method },
@@ -381,18 +424,26 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           body,
           retryable,
         );
+        report(response.status, undefined, false);
         return { ...response, attempts: index + 1 };
-      } catch (failure) {
-        if (!(failure instanceof AttemptFailure)) throw failure;
-        if (!failure.retryable || index + 1 >= attempts) throw failure.error;
-        const backoff = Math.min(maxDelay, baseDelay * 2 ** index) * random();
-        const retryAfterMs =
-          failure.retryAfterSeconds === undefined ? undefined : failure.retryAfterSeconds * 1000;
-        // A remote asking for a longer pause than we are willing to wait gets its error back now.
-        if (retryAfterMs !== undefined && retryAfterMs > maxDelay) throw failure.error;
-        await sleep(Math.max(backoff, retryAfterMs ?? 0));
-        if (requestOptions.signal?.aborted) throw requestOptions.signal.reason;
+      } catch (error) {
+        if (!(error instanceof AttemptFailure)) throw error;
+        failure = error;
       }
+      const status =
+        failure.status ?? (failure.error as { remoteStatus?: number | undefined }).remoteStatus;
+      const retryAfterMs =
+        failure.retryAfterSeconds === undefined ? undefined : failure.retryAfterSeconds * 1000;
+      // A remote asking for a longer pause than we are willing to wait gets its error back now.
+      const willRetry =
+        failure.retryable &&
+        index + 1 < attempts &&
+        (retryAfterMs === undefined || retryAfterMs <= maxDelay);
+      report(status, failure.error.code, willRetry);
+      if (!willRetry) throw failure.error;
+      const backoff = Math.min(maxDelay, baseDelay * 2 ** index) * random();
+      await sleep(Math.max(backoff, retryAfterMs ?? 0));
+      if (requestOptions.signal?.aborted) throw requestOptions.signal.reason;
     }
   }
 

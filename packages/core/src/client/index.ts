@@ -7,6 +7,7 @@ export {
 } from './errors.js';
 export {
   createHttpClient,
+  type HttpAttemptEvent,
   type HttpClient,
   type HttpClientOptions,
   type HttpClientResponse,
@@ -15,3 +16,14 @@ export {
   type QueryValue,
   type RequestOptions,
 } from './http-client.js';
+export {
+  createOpenApiClient,
+  fillPath,
+  type OpenApiCallOptions,
+  type OpenApiClient,
+  type OpenApiMethod,
+  type OperationOf,
+  type PathsWithMethod,
+  type RequestBodyOf,
+  type ResponseOf,
+} from './openapi-client.js';

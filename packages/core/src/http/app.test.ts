@@ -133,6 +133,31 @@ describe('createHttpApp', () => {
     expect(onUnexpectedError).toHaveBeenCalledOnce();
   });
 
+  it('answers a problem even for a thrown non-Error value', async () => {
+    const logger = silentLogger();
+    const app = createHttpApp({ logger });
+    app.get('/odd', () => {
+      throw 'a string with secret-42';
+    });
+    const response = await app.request('/odd');
+    expect(response.status).toBe(500);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(response.headers.get('x-request-id')).toBeTruthy();
+    expect(await response.text()).not.toContain('secret-42');
+    expect(logger.errors).toHaveLength(1);
+  });
+
+  it('maps malformed JSON read with c.req.json() to 400', async () => {
+    const app = createHttpApp();
+    app.post('/raw', async (c) => sendJson(c, await c.req.json()));
+    const response = await app.request('/raw', { method: 'POST', body: '{"a":' });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      errors: [{ code: 'invalid_json' }],
+    });
+  });
+
   it('maps a zod error thrown by a handler to 400 with field errors', async () => {
     const app = createHttpApp();
     app.get('/zod', () => {
@@ -145,6 +170,38 @@ describe('createHttpApp', () => {
       code: 'VALIDATION_FAILED',
       errors: [{ pointer: '/name', code: 'invalid_type' }],
     });
+  });
+
+  it('reports every answered request to onResponse, with the route template and problem code', async () => {
+    const events: unknown[] = [];
+    const app = createHttpApp({
+      onResponse: (event) => events.push(event),
+      logger: silentLogger(),
+    });
+    app.get('/consents/:id', (c) => sendJson(c, { ok: true }));
+    app.get('/gone/:id', () => {
+      throw new NotFoundError('gone');
+    });
+    app.get('/boom', () => {
+      throw new Error('x');
+    });
+    await app.request('/consents/person-123', { headers: { 'X-Request-Id': 'r-1' } });
+    await app.request('/gone/1');
+    await app.request('/boom');
+    await app.request('/nowhere');
+    expect(events).toEqual([
+      expect.objectContaining({
+        method: 'GET',
+        route: '/consents/:id',
+        status: 200,
+        requestId: 'r-1',
+      }),
+      expect.objectContaining({ route: '/gone/:id', status: 404, code: 'NOT_FOUND' }),
+      expect.objectContaining({ route: '/boom', status: 500, code: 'INTERNAL' }),
+      expect.objectContaining({ status: 404, code: 'NOT_FOUND' }),
+    ]);
+    expect(JSON.stringify(events)).not.toContain('person-123');
+    expect((events[0] as { durationMs: number }).durationMs).toBeGreaterThanOrEqual(0);
   });
 
   it('adds the charset to JSON made with c.json', async () => {

@@ -1,6 +1,12 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { GovBlocksError, isGovBlocksError, NotFoundError, UnavailableError } from '../errors.js';
+import {
+  GovBlocksError,
+  isGovBlocksError,
+  NotFoundError,
+  UnavailableError,
+  ValidationError,
+} from '../errors.js';
 import { type IdGenerator, newId } from '../ids.js';
 import { type AuthOptions, authenticate } from './auth.js';
 import type { HttpEnv } from './context.js';
@@ -39,10 +45,29 @@ export interface HttpAppOptions {
    * Called with every unexpected (500) error, e.g. to report it to an error tracker. The
    * client only ever sees a generic problem; the logger only the error's class name.
    */
+  /**
+   * Called once per answered request with what an access log or a metric needs: method, route
+   * template (not the concrete path: it may hold ids), status, duration, ids. Never bodies or
+   * credentials.
+   */
+  onResponse?: (event: HttpResponseEvent) => void;
   onUnexpectedError?: (
     error: unknown,
     details: { requestId: string; method: string; path: string },
   ) => void;
+}
+
+/** One answered request, for access logs and metrics. */
+export interface HttpResponseEvent {
+  method: string;
+  /** The matched route template, e.g. `/consents/:id`. */
+  route: string;
+  status: number;
+  durationMs: number;
+  requestId: string;
+  correlationId: string;
+  /** The govblocks error code of a problem answer. */
+  code?: string;
 }
 
 /** A printable id of reasonable length; anything else from the caller is replaced. */
@@ -50,6 +75,9 @@ const idPattern = /^[\x21-\x7e]{1,200}$/;
 
 /** The header GovStack's Information Mediator (X-Road) uses to name the calling member/subsystem. */
 export const informationMediatorClientHeader = 'Information-Mediator-Client';
+
+/** Codes of problem answers made by the kit, for `onResponse` (responses are not re-read). */
+const problemCode = new WeakMap<Response, string>();
 
 function consoleLogger(name: string): HttpLogger {
   const prefix = `[${name}/http]`;
@@ -94,7 +122,30 @@ export function createHttpApp(options: HttpAppOptions = {}): Hono<HttpEnv> {
 
   const app = new Hono<HttpEnv>();
 
+  function handleError(error: unknown, requestId: string, c: Context<HttpEnv>): Response {
+    // A handler that read the body with `c.req.json()` gets a SyntaxError for malformed JSON.
+    const mapped =
+      error instanceof SyntaxError && c.req.raw.body !== null && /JSON/i.test(error.message)
+        ? new ValidationError('The request body is not valid JSON', [
+            { pointer: '', detail: 'not valid JSON', code: 'invalid_json' },
+          ])
+        : toHttpError(error);
+    if (mapped.status >= 500 && !isGovBlocksError(error)) {
+      const details = { requestId, method: c.req.method, path: c.req.routePath };
+      logger.error('unexpected error', {
+        ...details,
+        error: error instanceof Error ? error.name : typeof error,
+      });
+      options.onUnexpectedError?.(error, details);
+    }
+    const response = problemResponse(mapped, requestId);
+    response.headers.set(requestIdHeader, requestId);
+    problemCode.set(response, mapped.code);
+    return response;
+  }
+
   app.use('*', async (c, next) => {
+    const started = performance.now();
     const inbound = c.req.header(requestIdHeader);
     const requestId = inbound !== undefined && idPattern.test(inbound) ? inbound : generateId();
     const correlation = c.req.header(correlationIdHeader);
@@ -108,7 +159,13 @@ export function createHttpApp(options: HttpAppOptions = {}): Hono<HttpEnv> {
       client !== undefined && idPattern.test(client) ? client : undefined,
     );
     c.set('actor', undefined);
-    await next();
+    try {
+      await next();
+    } catch (error) {
+      // Hono hands only Error instances to onError; anything else thrown ends up here.
+      c.res = handleError(error, requestId, c);
+    }
+    const code = problemCode.get(c.res) ?? (c.error ? toHttpError(c.error).code : undefined);
     // Responses built by hand (or by c.json) are normalised here; immutable ones are copied.
     let headers: Headers;
     try {
@@ -127,6 +184,17 @@ export function createHttpApp(options: HttpAppOptions = {}): Hono<HttpEnv> {
       !/charset=/i.test(contentType)
     ) {
       headers.set('content-type', jsonContentType);
+    }
+    if (options.onResponse) {
+      options.onResponse({
+        method: c.req.method,
+        route: c.req.routePath,
+        status: c.res.status,
+        durationMs: performance.now() - started,
+        requestId,
+        correlationId,
+        ...(code ? { code } : {}),
+      });
     }
   });
 
@@ -165,27 +233,14 @@ export function createHttpApp(options: HttpAppOptions = {}): Hono<HttpEnv> {
   if (auth) app.use('*', auth);
 
   app.notFound((c) =>
-    problemResponse(
+    handleError(
       new NotFoundError(`No route for ${c.req.method} ${c.req.path}`),
       c.get('requestId'),
+      c,
     ),
   );
 
-  app.onError((error, c) => {
-    const requestId = c.get('requestId') ?? generateId();
-    const mapped = toHttpError(error);
-    if (mapped.status >= 500 && !isGovBlocksError(error)) {
-      const details = { requestId, method: c.req.method, path: c.req.routePath };
-      logger.error('unexpected error', {
-        ...details,
-        error: error instanceof Error ? error.name : typeof error,
-      });
-      options.onUnexpectedError?.(error, details);
-    }
-    const response = problemResponse(mapped, requestId);
-    response.headers.set(requestIdHeader, requestId);
-    return response;
-  });
+  app.onError((error, c) => handleError(error, c.get('requestId') ?? generateId(), c));
 
   return app;
 }

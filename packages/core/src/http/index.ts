@@ -2,6 +2,7 @@ export {
   createHttpApp,
   type HttpAppOptions,
   type HttpLogger,
+  type HttpResponseEvent,
   informationMediatorClientHeader,
 } from './app.js';
 export {
@@ -15,6 +16,11 @@ export {
   requireRole,
 } from './auth.js';
 export type { HttpContext, HttpEnv, HttpVariables } from './context.js';
+export {
+  type IdempotentResponseOptions,
+  respondIdempotently,
+  type StoredHttpResponse,
+} from './idempotency.js';
 export { readJson, readParams, readQuery, sendJson } from './json.js';
 export { jsonContentType, problemContentType, problemResponse, toHttpError } from './problem.js';
 export {

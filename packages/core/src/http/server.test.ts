@@ -52,6 +52,16 @@ describe('startServer', () => {
     expect(await hanging).toBeInstanceOf(Error);
   });
 
+  it('closes on a configured signal', async () => {
+    const server = await startServer(createHttpApp(), { closeOnSignals: ['SIGUSR2'] });
+    const before = process.listenerCount('SIGUSR2');
+    // Emitting (not sending) the signal reaches only the listeners: nothing else is disturbed.
+    process.emit('SIGUSR2', 'SIGUSR2');
+    await server.close();
+    expect(process.listenerCount('SIGUSR2')).toBe(before - 1);
+    await expect(fetch(`${server.url}/health`)).rejects.toThrow();
+  });
+
   it('rejects when the port is taken', async () => {
     const first = await startServer(createHttpApp());
     await expect(startServer(createHttpApp(), { port: first.port })).rejects.toMatchObject({

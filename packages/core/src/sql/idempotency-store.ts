@@ -47,7 +47,9 @@ interface Row {
  * An {@link IdempotencyStore} on the SQL port (PGlite or PostgreSQL), shared by every instance
  * of a service. `begin` is one atomic `INSERT … ON CONFLICT DO UPDATE … WHERE <expired>`: a new
  * key, a finished key past its time, or an in-flight claim whose lease ran out (its process
- * died) is claimed by exactly one caller; everyone else reads the row that stands.
+ * died) is claimed by exactly one caller; everyone else reads the row that stands. If a claim
+ * outlives its lease and is taken over, both commands may run; the first to finish is stored
+ * (set `leaseMs` longer than the command can take).
  *
  * @example
  * const store = sqlIdempotencyStore(await openDatabase(process.env.DATABASE_URL));

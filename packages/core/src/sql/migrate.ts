@@ -28,7 +28,9 @@ export async function migrate(client: SqlClient, set: MigrationSet): Promise<str
   const ids = set.migrations.map((migration) => migration.id);
   const sorted = [...ids].sort();
   if (ids.some((id, index) => id !== sorted[index]) || new Set(ids).size !== ids.length) {
-    throw new ConfigurationError(`[core/sql] migrations of '${set.namespace}' must have unique ids in sorted order`);
+    throw new ConfigurationError(
+      `[core/sql] migrations of '${set.namespace}' must have unique ids in sorted order`,
+    );
   }
   const applied: string[] = [];
   for (const migration of set.migrations) {
@@ -57,11 +59,10 @@ export async function migrate(client: SqlClient, set: MigrationSet): Promise<str
         return false;
       }
       await tx.execute(migration.sql);
-      await tx.query('insert into govblocks_migrations (namespace, id, checksum) values ($1, $2, $3)', [
-        set.namespace,
-        migration.id,
-        checksum,
-      ]);
+      await tx.query(
+        'insert into govblocks_migrations (namespace, id, checksum) values ($1, $2, $3)',
+        [set.namespace, migration.id, checksum],
+      );
       return true;
     });
     if (ran) applied.push(migration.id);

@@ -1,6 +1,11 @@
 import type { PGlite, PGliteOptions } from '@electric-sql/pglite';
 import { UnavailableError } from '../errors.js';
-import { isolationClause, type QueryResult, type SqlClient, type SqlExecutor } from './sql-client.js';
+import {
+  isolationClause,
+  type QueryResult,
+  type SqlClient,
+  type SqlExecutor,
+} from './sql-client.js';
 
 /** int8 as number, numeric as string: the mapping both clients share. */
 const parsers = { 20: (value: string) => Number(value), 1700: (value: string) => value };

@@ -1,6 +1,11 @@
 import type { Options, Sql, TransactionSql } from 'postgres';
 import { UnavailableError } from '../errors.js';
-import { isolationClause, type QueryResult, type SqlClient, type SqlExecutor } from './sql-client.js';
+import {
+  isolationClause,
+  type QueryResult,
+  type SqlClient,
+  type SqlExecutor,
+} from './sql-client.js';
 
 export interface PostgresClientOptions {
   /** `postgres://user:password@host:port/database` */
@@ -38,7 +43,12 @@ export async function createPostgresClient(options: PostgresClientOptions): Prom
     ...(options.schema ? { connection: { search_path: options.schema } } : {}),
     types: {
       // int8 → number (the mapping both clients share); numeric stays a string.
-      bigint: { to: 20, from: [20], serialize: (value: number) => String(value), parse: (value: string) => Number(value) },
+      bigint: {
+        to: 20,
+        from: [20],
+        serialize: (value: number) => String(value),
+        parse: (value: string) => Number(value),
+      },
       // JSON parameters arrive as JSON text (the contract both clients share); values from
       // other callers are stringified once.
       json: {

@@ -21,7 +21,10 @@ export interface QueryResult<Row> {
 /** Runs statements. Both a client and a transaction handle are executors. */
 export interface SqlExecutor {
   /** One statement with parameters. */
-  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<Row>>;
+  query<Row = Record<string, unknown>>(
+    text: string,
+    params?: readonly unknown[],
+  ): Promise<QueryResult<Row>>;
   /** A script of several statements, without parameters (migrations). */
   execute(script: string): Promise<void>;
 }

@@ -1,84 +1,53 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { openTestDatabase, type TestDatabase, testDatabaseKinds } from '../testing/test-database.js';
-import { migrate } from './migrate.js';
+import { describe, expect, it } from 'vitest';
+import { describeSqlClientConformance } from '../testing/sql-client-conformance.js';
+import { openTestDatabase, testDatabaseKinds } from '../testing/test-database.js';
+import { openDatabase } from './open-database.js';
+import { createPgliteClient } from './pglite.js';
 
-describe.each(testDatabaseKinds())('SqlClient on %s', (kind) => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await openTestDatabase(kind);
+for (const kind of testDatabaseKinds()) {
+  describeSqlClientConformance(kind, () => openTestDatabase(kind));
+}
+
+// A file-backed PGlite keeps its data across a reopen.
+describeSqlClientConformance('pglite (file-backed)', async () => {
+  const { mkdtemp, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dataDir = await mkdtemp(join(tmpdir(), 'govblocks-pglite-'));
+  const client = await createPgliteClient({ dataDir });
+  return {
+    client,
+    resetSchema: () => client.execute('drop schema public cascade; create schema public;'),
+    async close() {
+      await client.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe('file-backed PGlite', () => {
+  it('keeps its data across a reopen', async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dataDir = await mkdtemp(join(tmpdir(), 'govblocks-pglite-'));
+    try {
+      const first = await openDatabase(`file://${dataDir}`);
+      await first.execute('create table kept (note text)');
+      await first.query('insert into kept values ($1)', ['still here']);
+      await first.close();
+      const second = await openDatabase(`file://${dataDir}`);
+      expect((await second.query('select note from kept')).rows).toEqual([{ note: 'still here' }]);
+      await second.close();
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
-  afterAll(() => db?.close());
-  beforeEach(() => db.resetSchema());
 
-  it('maps values the same way on every client', async () => {
-    const { rows } = await db.client.query<Record<string, unknown>>(
-      `select 1::int4 as i4, 9007199254740991::int8 as i8, 12.50::numeric as n, true as b,
-              'x'::text as t, '2025-01-02T03:04:05Z'::timestamptz as ts, '{"a":[1]}'::jsonb as j,
-              '\\x0102'::bytea as bin, null::text as nothing, $1::jsonb as param`,
-      [JSON.stringify({ k: 'v' })],
+  it('refuses an unknown URL scheme without echoing credentials', async () => {
+    await expect(openDatabase('mysql://user:secret@host/db')).rejects.toSatisfy(
+      (error: Error) =>
+        !error.message.includes('secret') && /unsupported database URL/.test(error.message),
     );
-    const row = rows[0]!;
-    expect(row.i4).toBe(1);
-    expect(row.i8).toBe(Number.MAX_SAFE_INTEGER);
-    expect(row.n).toBe('12.50');
-    expect(row.b).toBe(true);
-    expect(row.t).toBe('x');
-    expect(row.ts).toEqual(new Date('2025-01-02T03:04:05Z'));
-    expect(row.j).toEqual({ a: [1] });
-    expect([...(row.bin as Uint8Array)]).toEqual([1, 2]);
-    expect(row.nothing).toBeNull();
-    expect(row.param).toEqual({ k: 'v' });
-  });
-
-  it('commits a transaction and rolls back a failing one', async () => {
-    await db.client.execute('create table t (id int primary key)');
-    await db.client.transaction(async (tx) => {
-      await tx.query('insert into t values ($1)', [1]);
-    });
-    await expect(
-      db.client.transaction(async (tx) => {
-        await tx.query('insert into t values ($1)', [2]);
-        throw new Error('boom');
-      }),
-    ).rejects.toThrow('boom');
-    const { rows, rowCount } = await db.client.query('select id from t order by id');
-    expect(rows).toEqual([{ id: 1 }]);
-    expect(rowCount).toBe(1);
-  });
-
-  it('reports affected rows of writes', async () => {
-    await db.client.execute('create table t (id int primary key)');
-    const inserted = await db.client.query('insert into t select generate_series(1, 3)');
-    expect(inserted.rowCount).toBe(3);
-  });
-
-  it('applies migrations once, in order, and refuses an edited one', async () => {
-    const set = {
-      namespace: 'demo',
-      migrations: [
-        { id: '0001_a', sql: 'create table a (id int);' },
-        { id: '0002_b', sql: 'create table b (id int); insert into b values (1);' },
-      ],
-    };
-    expect(await migrate(db.client, set)).toEqual(['0001_a', '0002_b']);
-    expect(await migrate(db.client, set)).toEqual([]);
-    const { rows } = await db.client.query('select count(*)::int as n from b');
-    expect(rows[0]).toEqual({ n: 1 });
-    await expect(
-      migrate(db.client, { namespace: 'demo', migrations: [{ id: '0001_a', sql: 'create table a (x int);' }] }),
-    ).rejects.toMatchObject({ code: 'CONFIGURATION_ERROR' });
-  });
-
-  it('rolls back a failing migration entirely', async () => {
-    const set = { namespace: 'bad', migrations: [{ id: '0001', sql: 'create table c (id int); select nope;' }] };
-    await expect(migrate(db.client, set)).rejects.toThrow();
-    const { rows } = await db.client.query("select to_regclass('c') as c");
-    expect(rows[0]).toEqual({ c: null });
-  });
-
-  it('runs concurrent migrators exactly once', async () => {
-    const set = { namespace: 'race', migrations: [{ id: '0001', sql: 'create table r (id int);' }] };
-    const results = await Promise.all([migrate(db.client, set), migrate(db.client, set), migrate(db.client, set)]);
-    expect(results.flat()).toEqual(['0001']);
   });
 });

@@ -1,3 +1,4 @@
+export { describeSqlClientConformance, type SqlClientUnderTest } from './sql-client-conformance.js';
 export {
   openTestDatabase,
   type TestDatabase,

@@ -34,7 +34,10 @@ export interface TestDatabase {
  *   afterAll(() => db.close());
  * });
  */
-export async function openTestDatabase(kind: TestDatabaseKind, env: NodeJS.ProcessEnv = process.env): Promise<TestDatabase> {
+export async function openTestDatabase(
+  kind: TestDatabaseKind,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<TestDatabase> {
   if (kind === 'pglite') {
     const client = await createPgliteClient();
     return {

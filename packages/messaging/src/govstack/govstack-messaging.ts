@@ -4,7 +4,6 @@ import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { checkRecipient, renderContent } from '../engine/render.js';
 import { MessagingError } from '../errors.js';
-import type { components } from '../generated/govstack-messaging-api.js';
 import type { MessagingService } from '../ports.js';
 import {
   type BatchReceipt,
@@ -17,6 +16,7 @@ import {
   previewInputSchema,
   sendInputSchema,
 } from '../schemas.js';
+import type { components } from './generated/messaging.js';
 
 type GovstackEmail = components['schemas']['email'];
 type GovstackBatchEmail = components['schemas']['batchEmail'];

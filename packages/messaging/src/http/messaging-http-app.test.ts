@@ -24,7 +24,7 @@ const email = {
   recipientInfo: { email: 'customer@example.com', name: 'Ada <Lovelace>' },
   emailContent: { title: 'Hello {{name}}', content: 'Dear {{name}}, your request is approved.' },
 };
-const post = (path: string, body: unknown, headers: Record<string, string> = {}) => ({
+const post = (body: unknown, headers: Record<string, string> = {}) => ({
   method: 'POST',
   headers: { 'content-type': 'application/json', ...headers },
   body: JSON.stringify(body),
@@ -33,7 +33,7 @@ const post = (path: string, body: unknown, headers: Record<string, string> = {})
 describe('messagingHttpApp', () => {
   it('sends, delivers and reports status through the GovStack API (spec header spellings too)', async () => {
     const { app, service, channel } = setup();
-    const sent = await app.request('/v1/send/email/single', post('/send', email, { apiKey }));
+    const sent = await app.request('/v1/send/email/single', post(email, { apiKey }));
     expect(sent.status).toBe(200);
     const { requestUID } = (await sent.json()) as { requestUID: string };
     const before = await app.request('/status/email?status[]=scheduled&status[]=delivered', {
@@ -59,13 +59,13 @@ describe('messagingHttpApp', () => {
     const first = await (
       await app.request(
         '/send/email/single',
-        post('/', email, { api_key: apiKey, 'idempotency-key': 'abc-1' }),
+        post(email, { api_key: apiKey, 'idempotency-key': 'abc-1' }),
       )
     ).json();
     const second = await (
       await app.request(
         '/send/email/single',
-        post('/', email, { api_key: apiKey, 'idempotency-key': 'abc-1' }),
+        post(email, { api_key: apiKey, 'idempotency-key': 'abc-1' }),
       )
     ).json();
     expect(second).toEqual(first);
@@ -75,21 +75,17 @@ describe('messagingHttpApp', () => {
 
   it('a missing key answers 405 with Allow; a wrong key 401; invalid input 405', async () => {
     const { app } = setup();
-    const missing = await app.request('/send/email/single', post('/', email));
+    const missing = await app.request('/send/email/single', post(email));
     expect(missing.status).toBe(405);
     expect(missing.headers.get('allow')).toBe('POST');
     expect(
-      (
-        await app.request(
-          '/send/email/single',
-          post('/', email, { api_key: 'wrong-key-0123456789' }),
-        )
-      ).status,
+      (await app.request('/send/email/single', post(email, { api_key: 'wrong-key-0123456789' })))
+        .status,
     ).toBe(401);
-    expect((await app.request('/send/email/batch', post('/', {}))).status).toBe(405);
+    expect((await app.request('/send/email/batch', post({}))).status).toBe(405);
     const bad = await app.request(
       '/send/email/single',
-      post('/', { ...email, recipientInfo: { email: 'not-an-address' } }, { api_key: apiKey }),
+      post({ ...email, recipientInfo: { email: 'not-an-address' } }, { api_key: apiKey }),
     );
     expect(bad.status).toBe(405);
   });
@@ -105,7 +101,7 @@ describe('messagingHttpApp', () => {
         batchEmailAsBase64: Buffer.from(JSON.stringify(recipients)).toString('base64'),
       },
     };
-    const answer = await app.request('/send/email/batch', post('/', body, { api_key: apiKey }));
+    const answer = await app.request('/send/email/batch', post(body, { api_key: apiKey }));
     expect(answer.status).toBe(200);
     const { requestUID } = (await answer.json()) as { requestUID: string };
     await service.processDue({ limit: 10 });
