@@ -2,6 +2,7 @@ import type { BlockModule } from '../block-module.js';
 import { auditBlock } from './audit.js';
 import { consentBlock } from './consent.js';
 import { identityBlock } from './identity.js';
+import { messagingBlock } from './messaging.js';
 import { payments } from './payments.js';
 import { registrationBlock, registriesBlock } from './registration.js';
 
@@ -17,4 +18,5 @@ export const blocks: BlockModule[] = [
   payments,
   registrationBlock,
   registriesBlock,
+  messagingBlock,
 ];

@@ -1,0 +1,201 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  AttemptOutcome,
+  ClaimedMessage,
+  MessagingStore,
+  NewMessage,
+  StoredBatch,
+  StoredTemplate,
+} from '../ports.js';
+import {
+  type Message,
+  type MessageStatus,
+  messageStatuses,
+  type StatusCounts,
+} from '../schemas.js';
+
+interface Row {
+  message: Message;
+  requestHash: string;
+  claimToken: string | null;
+}
+
+const copy = <T>(value: T): T => structuredClone(value);
+
+/**
+ * An in-process {@link MessagingStore} for tests, demos and single-process tools. Nothing
+ * survives a restart: use the sql store (`@govblocks/messaging/sql`) for a durable outbox.
+ */
+export function memoryMessagingStore(): MessagingStore {
+  const templates = new Map<string, StoredTemplate[]>();
+  const messages = new Map<string, Row>();
+  const byKey = new Map<string, string>();
+  const batches = new Map<string, StoredBatch>();
+  const batchByKey = new Map<string, string>();
+
+  const emptyCounts = (): StatusCounts => ({
+    queued: 0,
+    deferred: 0,
+    sending: 0,
+    delivered: 0,
+    failed: 0,
+    'dead-lettered': 0,
+  });
+
+  return {
+    async insertTemplate(template) {
+      const versions = templates.get(template.id) ?? [];
+      if (versions.some((existing) => existing.version === template.version)) return false;
+      versions.push(copy(template));
+      versions.sort((a, b) => a.version - b.version);
+      templates.set(template.id, versions);
+      return true;
+    },
+    async getTemplate(id, version) {
+      const versions = templates.get(id);
+      if (!versions?.length) return undefined;
+      const found =
+        version === undefined ? versions.at(-1) : versions.find((item) => item.version === version);
+      return found ? copy(found) : undefined;
+    },
+
+    async insertMessages(items: NewMessage[]) {
+      return items.map(({ message, requestHash }) => {
+        const existingId = byKey.get(message.idempotencyKey);
+        const existing = existingId === undefined ? undefined : messages.get(existingId);
+        if (existing)
+          return {
+            message: copy(existing.message),
+            requestHash: existing.requestHash,
+            inserted: false,
+          };
+        messages.set(message.id, { message: copy(message), requestHash, claimToken: null });
+        byKey.set(message.idempotencyKey, message.id);
+        return { message: copy(message), requestHash, inserted: true };
+      });
+    },
+    async getMessage(id) {
+      const row = messages.get(id);
+      return row ? copy(row.message) : undefined;
+    },
+
+    async createBatch(batch) {
+      const existingId = batchByKey.get(batch.idempotencyKey);
+      const existing = existingId === undefined ? undefined : batches.get(existingId);
+      if (existing) return { batch: { ...existing }, created: false };
+      batches.set(batch.id, { ...batch });
+      batchByKey.set(batch.idempotencyKey, batch.id);
+      return { batch: { ...batch }, created: true };
+    },
+    async getBatch(id) {
+      const batch = batches.get(id);
+      return batch ? { ...batch } : undefined;
+    },
+    async releaseBatch(id, accepted) {
+      const batch = batches.get(id);
+      if (!batch) return;
+      batch.accepted = accepted;
+      batch.released = true;
+    },
+    async discardBatch(id) {
+      const batch = batches.get(id);
+      if (!batch || batch.released) return;
+      for (const [messageId, row] of messages) {
+        if (row.message.batchId === id) {
+          messages.delete(messageId);
+          byKey.delete(row.message.idempotencyKey);
+        }
+      }
+      batches.delete(id);
+      batchByKey.delete(batch.idempotencyKey);
+    },
+    async countBatch(id) {
+      const counts = emptyCounts();
+      for (const row of messages.values()) {
+        if (row.message.batchId !== id) continue;
+        const { status, attempts } = row.message;
+        if (status === 'queued' && attempts > 0) counts.deferred += 1;
+        else counts[status] += 1;
+      }
+      return counts;
+    },
+
+    async claim({ now, limit, leaseMs }) {
+      const at = now.getTime();
+      const due: Row[] = [];
+      for (const row of messages.values()) {
+        const { status, nextAttemptAt } = row.message;
+        if (
+          (status === 'queued' || status === 'sending') &&
+          nextAttemptAt !== null &&
+          Date.parse(nextAttemptAt) <= at
+        ) {
+          const batchId = row.message.batchId;
+          if (batchId !== null && batches.get(batchId)?.released !== true) continue;
+          due.push(row);
+        }
+      }
+      due.sort(
+        (a, b) =>
+          Date.parse(a.message.nextAttemptAt as string) -
+          Date.parse(b.message.nextAttemptAt as string),
+      );
+      return due.slice(0, limit).map((row): ClaimedMessage => {
+        row.claimToken = randomUUID();
+        row.message.status = 'sending';
+        row.message.attempts += 1;
+        row.message.nextAttemptAt = new Date(at + leaseMs).toISOString();
+        row.message.updatedAt = now.toISOString();
+        return { message: copy(row.message), claimToken: row.claimToken };
+      });
+    },
+    async finish({
+      id,
+      claimToken,
+      outcome,
+    }: {
+      id: string;
+      claimToken: string;
+      outcome: AttemptOutcome;
+    }) {
+      const row = messages.get(id);
+      if (!row || row.claimToken !== claimToken || row.message.status !== 'sending') return false;
+      row.claimToken = null;
+      applyOutcome(row.message, outcome);
+      return true;
+    },
+    async countByStatus() {
+      const counts = Object.fromEntries(messageStatuses.map((status) => [status, 0])) as Record<
+        MessageStatus,
+        number
+      >;
+      for (const row of messages.values()) counts[row.message.status] += 1;
+      return counts;
+    },
+  };
+}
+
+/** Applies an attempt's outcome to a message (shared with tests of other stores). */
+export function applyOutcome(message: Message, outcome: AttemptOutcome): void {
+  const at = outcome.at.toISOString();
+  message.updatedAt = at;
+  if (outcome.status === 'throttled') {
+    message.status = 'queued';
+    message.attempts = Math.max(0, message.attempts - 1);
+    message.nextAttemptAt = outcome.nextAttemptAt.toISOString();
+    return;
+  }
+  message.status = outcome.status;
+  if (outcome.status === 'delivered') {
+    message.deliveredBy = outcome.deliveredBy;
+    message.providerMessageId = outcome.providerMessageId;
+    message.deliveredAt = at;
+    message.nextAttemptAt = null;
+  } else if (outcome.status === 'queued') {
+    message.lastError = outcome.error;
+    message.nextAttemptAt = outcome.nextAttemptAt.toISOString();
+  } else {
+    message.lastError = outcome.error;
+    message.nextAttemptAt = null;
+  }
+}

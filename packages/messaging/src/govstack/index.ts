@@ -1,0 +1,1 @@
+export { type GovstackMessagingOptions, govstackMessaging } from './govstack-messaging.js';

@@ -1,0 +1,1 @@
+export { type MessagingHttpAppOptions, messagingHttpApp } from './messaging-http-app.js';
