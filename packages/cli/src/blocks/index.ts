@@ -15,8 +15,8 @@ export const blocks: BlockModule[] = [
   auditBlock,
   consentBlock,
   identityBlock,
+  messagingBlock,
   payments,
   registrationBlock,
   registriesBlock,
-  messagingBlock,
 ];
