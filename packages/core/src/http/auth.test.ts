@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { UnavailableError } from '../errors.js';
 import { createHttpApp } from './app.js';
 import {
   type AuthOptions,
@@ -249,5 +250,40 @@ describe('actorFromClaims', () => {
       clientId: 'svc',
     });
     expect(actorFromClaims({ sub: 'op', actor_type: 'operator' }).type).toBe('operator');
+  });
+});
+
+describe('authenticate: custom bearer verifier', () => {
+  const app = appWith({
+    bearer: {
+      async verify(token) {
+        if (token === 'good') return { sub: 'person-1', scope: 'consent:read', azp: 'portal' };
+        if (token === 'down') throw new UnavailableError('issuer down');
+        throw new Error('bad token');
+      },
+    },
+  });
+
+  it('builds the actor from the verified claims', async () => {
+    const response = await app.request('/me', { headers: { Authorization: 'Bearer good' } });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ actor: { id: 'person-1', clientId: 'portal' } });
+  });
+
+  it('answers 401 for a token the verifier refuses and 503 when it cannot reach the issuer', async () => {
+    const refused = await app.request('/me', { headers: { Authorization: 'Bearer forged' } });
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { code: string }).code).toBe('UNAUTHORIZED');
+    const down = await app.request('/me', { headers: { Authorization: 'Bearer down' } });
+    expect(down.status).toBe(503);
+  });
+
+  it('cannot be combined with jwt', () => {
+    expect(() =>
+      authenticate({
+        bearer: { verify: async () => ({}) },
+        jwt: { keys: { keys: [] }, issuer: 'x', audience: 'y' },
+      }),
+    ).toThrow(/jwt or bearer/);
   });
 });

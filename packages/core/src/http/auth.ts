@@ -13,6 +13,7 @@ import { type Actor, type ActorContext, actorSchema } from '../actor.js';
 import {
   ConfigurationError,
   ForbiddenError,
+  isGovBlocksError,
   UnauthorizedError,
   UnavailableError,
 } from '../errors.js';
@@ -55,9 +56,22 @@ export interface JwtOptions {
   toActor?: (claims: JWTPayload) => Actor;
 }
 
+/**
+ * Bearer tokens checked by your own verifier, e.g. `@govblocks/identity`'s RFC 9068
+ * `TokenVerifier` (typ `at+jwt`, scopes). It resolves to the verified claims or throws: a
+ * govblocks error with status 503 (issuer unreachable) passes through, anything else is a 401.
+ */
+export interface BearerVerifierOptions {
+  verify: (token: string) => Promise<JWTPayload>;
+  /** Maps verified claims to the actor. Default: {@link actorFromClaims}. */
+  toActor?: (claims: JWTPayload) => Actor;
+}
+
 export interface AuthOptions {
   apiKeys?: ApiKeyOptions;
   jwt?: JwtOptions;
+  /** A custom bearer-token verifier instead of `jwt` (not both). */
+  bearer?: BearerVerifierOptions;
   /**
    * `required` (default): a request without a valid credential is refused with 401.
    * `optional`: a request without any credential passes with no actor; a wrong one is still refused.
@@ -167,7 +181,8 @@ function unauthorized(message: string, challenge: string): UnauthorizedError {
  * app.use('*', authenticate({ apiKeys: { headers: ['apiKey', 'api_key'], keys: [{ key: secret, id: 'portal' }] } }));
  */
 export function authenticate(options: AuthOptions): MiddlewareHandler<HttpEnv> {
-  const configured = Boolean(options.apiKeys?.keys.length) || Boolean(options.jwt);
+  const configured =
+    Boolean(options.apiKeys?.keys.length) || Boolean(options.jwt) || Boolean(options.bearer);
   if (configured && options.development) {
     throw new ConfigurationError(
       '[core/http] development mode cannot be combined with configured credentials',
@@ -192,6 +207,8 @@ export function authenticate(options: AuthOptions): MiddlewareHandler<HttpEnv> {
   const publicPaths = new Set(options.publicPaths ?? []);
   const jwt = options.jwt;
   let keySet: JWTVerifyGetKey | undefined;
+  if (jwt && options.bearer)
+    throw new ConfigurationError('[core/http] configure jwt or bearer, not both');
   if (jwt) {
     if (!jwt.jwksUrl === !jwt.keys)
       throw new ConfigurationError('[core/http] jwt needs exactly one of jwksUrl or keys');
@@ -277,6 +294,24 @@ export function authenticate(options: AuthOptions): MiddlewareHandler<HttpEnv> {
         throw unauthorized('The bearer token is not valid', bearerChallenge('invalid_token'));
       }
       const actor = actorSchema.safeParse((jwt.toActor ?? actorFromClaims)(claims));
+      if (!actor.success)
+        throw unauthorized(
+          'The token does not name a valid actor',
+          bearerChallenge('invalid_token'),
+        );
+      c.set('actor', context(c, actor.data));
+      return next();
+    }
+
+    if (bearer !== undefined && options.bearer) {
+      let claims: JWTPayload;
+      try {
+        claims = await options.bearer.verify(bearer);
+      } catch (error) {
+        if (isGovBlocksError(error) && error.status === 503) throw error;
+        throw unauthorized('The bearer token is not valid', bearerChallenge('invalid_token'));
+      }
+      const actor = actorSchema.safeParse((options.bearer.toActor ?? actorFromClaims)(claims));
       if (!actor.success)
         throw unauthorized(
           'The token does not name a valid actor',

@@ -12,6 +12,7 @@ export {
   actorFromClaims,
   actorOf,
   authenticate,
+  type BearerVerifierOptions,
   type JwtOptions,
   requireRole,
 } from './auth.js';
