@@ -48,6 +48,7 @@ export {
 export { type AuditLogOptions, createAuditLog, prepareLeaf } from './engine/audit-log.js';
 export { type AuditSinkOptions, createAuditSink, type LogAuditSink } from './engine/audit-sink.js';
 export { memoryAuditStore } from './engine/memory-store.js';
+export { auditSubjectReader, type SubjectAuditEvent } from './engine/subject-reader.js';
 export { AuditError, type AuditErrorCode } from './errors.js';
 export type {
   AuditEntry,

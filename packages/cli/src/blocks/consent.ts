@@ -1,4 +1,5 @@
 import type { BlockModule } from '../block-module.js';
+import { openServeAudit } from '../serve-audit.js';
 
 /**
  * `govblocks serve consent`: the GovStack Consent BB API on embedded PGlite (or
@@ -31,11 +32,10 @@ export const consentBlock: BlockModule = {
     const client = await openDatabase(options.databaseUrl);
     const store = await sql.sqlConsentStore(client);
     const { ids, useId } = govstack.queuedIds(uuidv7Generator());
-    // Audit events are validated and dropped here: a long-running server must not keep them in
-    // memory, and printing them would put personal identifiers in logs. Wire @govblocks/audit's
-    // sink when embedding the engine for real.
-    options.io.err('govblocks: consent audit events are not persisted by `govblocks serve`\n');
-    const service = consent.createConsentService({ store, audit: { record: async () => {} }, ids });
+    // Every change is recorded in the tamper-evident audit log on the same database.
+    const serveAudit = await openServeAudit(client, options.io, process.env, options.databaseUrl);
+    const audit = serveAudit.sink;
+    const service = consent.createConsentService({ store, audit, ids });
     // Webhook notifications leave the durable outbox once a second.
     const dispatcher = consent.createWebhookDispatcher({ store });
     let delivering = false;
@@ -93,6 +93,7 @@ export const consentBlock: BlockModule = {
       async close() {
         clearInterval(timer);
         await server.close();
+        await serveAudit.close();
         await client.close();
       },
     };

@@ -1,4 +1,5 @@
 import type { BlockModule } from '../block-module.js';
+import { openServeAudit } from '../serve-audit.js';
 
 /**
  * `govblocks serve messaging`: the GovStack Messaging BB API over the messaging engine, with a
@@ -11,14 +12,12 @@ export const messagingBlock: BlockModule = {
   summary: 'Templated email/SMS with a durable outbox (GovStack Messaging BB)',
   async serve(options) {
     const [
-      { memoryAuditSink },
       { openDatabase },
       { startServer },
       messaging,
       { sqlMessagingStore },
       { messagingHttpApp },
     ] = await Promise.all([
-      import('@govblocks/core'),
       import('@govblocks/core/sql'),
       import('@govblocks/core/http'),
       import('@govblocks/messaging'),
@@ -44,11 +43,12 @@ export const messagingBlock: BlockModule = {
         from: { address: from },
       });
     }
+    const serveAudit = await openServeAudit(client, options.io, process.env, options.databaseUrl);
     const service = messaging.createMessagingService({
       store,
       channels: [email, messaging.consoleChannel({ kind: 'sms', write })],
-      // The CLI keeps audit events in memory; an agency wires @govblocks/audit here.
-      audit: memoryAuditSink(),
+      // Recorded in the tamper-evident audit log on the same database.
+      audit: serveAudit.sink,
     });
     const worker = service.startWorker({ batchSize: 20, pollIntervalMs: 500 });
     const keys =
@@ -67,6 +67,7 @@ export const messagingBlock: BlockModule = {
         await server.close();
         await worker.stop();
         await email.close?.();
+        await serveAudit.close();
         await client.close();
       },
     };

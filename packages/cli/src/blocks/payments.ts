@@ -8,6 +8,7 @@ import type {
   RunningServer,
   ServeOptions,
 } from '../block-module.js';
+import { openServeAudit } from '../serve-audit.js';
 
 /** `govblocks serve payments`: the GovStack Payments BB legacy API on the engine. */
 async function serve(options: ServeOptions): Promise<RunningServer> {
@@ -32,8 +33,12 @@ async function serve(options: ServeOptions): Promise<RunningServer> {
     ...(db ? { ledger: sqlSimulatorLedger(db) } : {}),
     rejectAddresses: options.seed ? govstackRejectedMerchantAccounts : [],
   });
-  // The audit log of a served block belongs in @govblocks/audit; the CLI keeps events in memory.
-  const audit = memoryAuditSink();
+  // With a database, events go to the tamper-evident audit log on it; without one, everything
+  // (audit included) lives in memory for the life of the process.
+  const serveAudit = db
+    ? await openServeAudit(db, options.io, process.env, options.databaseUrl)
+    : undefined;
+  const audit = serveAudit?.sink ?? memoryAuditSink();
   const service = payments.createPaymentService({ store, rails: { simulator: rail }, audit });
   const keyText = process.env.GOVBLOCKS_VOUCHER_KEY;
   if (!keyText)
@@ -89,6 +94,7 @@ async function serve(options: ServeOptions): Promise<RunningServer> {
     async close() {
       await server.close();
       rail.close();
+      await serveAudit?.close();
       await db?.close();
     },
   };

@@ -1,5 +1,6 @@
 import type { DocumentStore, RegistrationStore } from '@govblocks/registration';
 import type { BlockModule, RunningServer, ServeOptions } from '../block-module.js';
+import { openServeAudit } from '../serve-audit.js';
 
 /** Authentication of a served block: API keys from `--api-key`, otherwise explicit development mode. */
 function authOf(options: ServeOptions) {
@@ -24,20 +25,31 @@ async function openRegistry(options: ServeOptions) {
   const { createRegistry, memoryAuditTrail, memoryRegistryStore } = await import(
     '@govblocks/registration'
   );
-  // Until @govblocks/audit backs the AuditReader, audit events live in memory for the process.
-  const audit = memoryAuditTrail();
   if (options.databaseUrl) {
     const { openDatabase } = await import('@govblocks/core/sql');
     const { createSqlRegistryStore } = await import('@govblocks/registration/sql');
     const client = await openDatabase(options.databaseUrl);
     const store = await createSqlRegistryStore(client);
+    // Every change and every read by another party goes to the tamper-evident audit log on the
+    // same database; "who used my data" is answered from it.
+    const serveAudit = await openServeAudit(client, options.io, process.env, options.databaseUrl);
+    const { sink: audit, reader } = serveAudit;
     return {
-      registry: createRegistry({ store, audit, auditReader: audit }),
-      close: () => client.close(),
+      registry: createRegistry({ store, audit, auditReader: reader }),
+      audit,
+      client,
+      async close() {
+        await serveAudit.close();
+        await client.close();
+      },
     };
   }
+  // Without a database everything lives in memory for the life of the process.
+  const audit = memoryAuditTrail();
   return {
     registry: createRegistry({ store: memoryRegistryStore(), audit, auditReader: audit }),
+    audit,
+    client: undefined,
     close: async () => {},
   };
 }
@@ -80,18 +92,14 @@ export const registrationBlock: BlockModule = {
     const registration = await import('@govblocks/registration');
     const { registrationHttpApp } = await import('@govblocks/registration/http');
     const { startServer } = await import('@govblocks/core/http');
-    const { registry, close } = await openRegistry(options);
-    const audit = registration.memoryAuditTrail();
+    // One database (and one audit log) for the registry and the registration service.
+    const { registry, audit, client, close } = await openRegistry(options);
     let store: RegistrationStore = registration.memoryRegistrationStore();
     let documents: DocumentStore = registration.memoryDocumentStore();
-    let closeStore = async () => {};
-    if (options.databaseUrl) {
-      const { openDatabase } = await import('@govblocks/core/sql');
+    if (client) {
       const sql = await import('@govblocks/registration/sql');
-      const client = await openDatabase(options.databaseUrl);
       store = await sql.createSqlRegistrationStore(client);
       documents = await sql.createSqlDocumentStore(client);
-      closeStore = () => client.close();
     }
     const service = registration.createRegistrationService({ store, registry, audit, documents });
     const auth = authOf(options);
@@ -108,7 +116,6 @@ export const registrationBlock: BlockModule = {
       url: server.url,
       async close() {
         await server.close();
-        await closeStore();
         await close();
       },
     };
