@@ -1,6 +1,6 @@
 import type { PGlite, PGliteOptions } from '@electric-sql/pglite';
-import { UnavailableError } from '../errors.js';
 import {
+  defineSqlClient,
   isolationClause,
   type QueryResult,
   type SqlClient,
@@ -41,33 +41,16 @@ export async function createPgliteClient(options: PgliteClientOptions = {}): Pro
 
 /** Wraps an already-open PGlite instance (e.g. one shared by several components). */
 export function wrapPglite(db: PGlite): SqlClient {
-  const base = executor(db);
-  let closed = false;
-  const guard = () => {
-    if (closed) throw new UnavailableError('[core/sql] the PGlite client is closed');
-  };
-  return {
+  return defineSqlClient({
     kind: 'pglite',
-    query(text, params) {
-      guard();
-      return base.query(text, params);
-    },
-    execute(script) {
-      guard();
-      return base.execute(script);
-    },
-    async transaction(fn, transactionOptions) {
-      guard();
-      return db.transaction(async (tx) => {
-        const clause = isolationClause(transactionOptions);
+    label: 'PGlite',
+    base: executor(db),
+    begin: (fn, options) =>
+      db.transaction(async (tx) => {
+        const clause = isolationClause(options);
         if (clause) await tx.exec(clause);
         return fn(executor(tx));
-      });
-    },
-    async close() {
-      if (closed) return;
-      closed = true;
-      await db.close();
-    },
-  };
+      }),
+    end: () => db.close(),
+  });
 }

@@ -1,6 +1,6 @@
 import type { Options, Sql, TransactionSql } from 'postgres';
-import { UnavailableError } from '../errors.js';
 import {
+  defineSqlClient,
   isolationClause,
   type QueryResult,
   type SqlClient,
@@ -59,34 +59,18 @@ export async function createPostgresClient(options: PostgresClientOptions): Prom
       },
     },
   });
-  const base = executor(sql);
-  let closed = false;
-  const guard = () => {
-    if (closed) throw new UnavailableError('[core/sql] the PostgreSQL client is closed');
-  };
-  return {
+  return defineSqlClient({
     kind: 'postgres',
-    query(text, params) {
-      guard();
-      return base.query(text, params);
-    },
-    execute(script) {
-      guard();
-      return base.execute(script);
-    },
-    async transaction(fn, transactionOptions) {
-      guard();
+    label: 'PostgreSQL',
+    base: executor(sql),
+    async begin(fn, options) {
       const result = await sql.begin(async (tx) => {
-        const clause = isolationClause(transactionOptions);
+        const clause = isolationClause(options);
         if (clause) await tx.unsafe(clause);
         return fn(executor(tx));
       });
       return result as Awaited<ReturnType<typeof fn>>;
     },
-    async close() {
-      if (closed) return;
-      closed = true;
-      await sql.end({ timeout: 5 });
-    },
-  };
+    end: () => sql.end({ timeout: 5 }),
+  });
 }

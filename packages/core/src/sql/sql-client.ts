@@ -1,3 +1,5 @@
+import { UnavailableError } from '../errors.js';
+
 /**
  * The SQL port. govblocks speaks one SQL dialect, PostgreSQL's, through this tiny interface;
  * two clients satisfy it: PGlite (Postgres compiled to WebAssembly, in process — the embedded
@@ -48,4 +50,48 @@ export interface TransactionOptions {
 /** `BEGIN` clause for the isolation option. */
 export function isolationClause(options?: TransactionOptions): string {
   return options?.isolation ? `set transaction isolation level ${options.isolation}` : '';
+}
+
+/** What a driver supplies to {@link defineSqlClient}. */
+export interface SqlDriverParts {
+  kind: SqlClient['kind'];
+  /** Names the driver in the error raised after `close()`. */
+  label: string;
+  /** Runs statements outside a transaction. */
+  base: SqlExecutor;
+  /** Runs `fn` in one transaction, handing it an executor bound to that transaction. */
+  begin<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /** Releases the driver's connection(s). */
+  end(): Promise<void>;
+}
+
+/**
+ * Builds a {@link SqlClient} from a driver's parts: every call after `close()` is refused with
+ * `UNAVAILABLE`, and `close()` is idempotent. Both first-party clients are built this way.
+ */
+export function defineSqlClient(parts: SqlDriverParts): SqlClient {
+  let closed = false;
+  const guard = () => {
+    if (closed) throw new UnavailableError(`[core/sql] the ${parts.label} client is closed`);
+  };
+  return {
+    kind: parts.kind,
+    query(text, params) {
+      guard();
+      return parts.base.query(text, params);
+    },
+    execute(script) {
+      guard();
+      return parts.base.execute(script);
+    },
+    transaction(fn, options) {
+      guard();
+      return parts.begin(fn, options);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await parts.end();
+    },
+  };
 }

@@ -51,3 +51,15 @@ describe('file-backed PGlite', () => {
     );
   });
 });
+
+describe('a closed client', () => {
+  it('refuses every call with UNAVAILABLE, and closes only once', async () => {
+    const client = await openDatabase('memory://');
+    await client.close();
+    await client.close();
+    expect(() => client.query('select 1')).toThrow(
+      expect.objectContaining({ code: 'UNAVAILABLE' }),
+    );
+    expect(() => client.transaction(async () => 1)).toThrow(/PGlite client is closed/);
+  });
+});
