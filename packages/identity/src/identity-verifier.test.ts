@@ -55,6 +55,17 @@ describe('IdentityVerifier', () => {
     );
   });
 
+  it('an attribute named __proto__ is compared like any other, never matched by the prototype', () => {
+    const wanted = JSON.parse('{"__proto__":"x"}') as Record<string, string>;
+    expect(matchClaims({}, wanted)).toEqual({
+      match: false,
+      attributes: JSON.parse('{"__proto__":false}'),
+    });
+    expect(Object.hasOwn(matchClaims({}, wanted).attributes, '__proto__')).toBe(true);
+    expect(matchClaims(JSON.parse('{"__proto__":"x"}'), wanted).match).toBe(true);
+    expect(matchClaims({}, {}).match).toBe(false);
+  });
+
   it('the deterministic verifier says no for unknown people, validates input and audits without values', async () => {
     const audit = memoryAuditSink();
     const verifier = createDeterministicIdentityVerifier([{ individualId: '7281940365', claims }], {

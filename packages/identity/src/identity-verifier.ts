@@ -24,7 +24,8 @@ function normalisePhone(value: string): string {
 }
 
 function candidates(claims: Readonly<Record<string, unknown>>, name: string): string[] {
-  const values: unknown[] = [claims[name]];
+  // Own properties only: a claim named `__proto__` or `constructor` must not read the prototype.
+  const values: unknown[] = Object.hasOwn(claims, name) ? [claims[name]] : [];
   for (const [key, value] of Object.entries(claims))
     if (key.startsWith(`${name}#`)) values.push(value);
   return values
@@ -44,14 +45,20 @@ export function matchClaims(
   claims: Readonly<Record<string, unknown>>,
   attributes: Readonly<Record<string, string>>,
 ): AttributeMatchResult {
-  const result: Record<string, boolean> = {};
-  for (const [name, claimed] of Object.entries(attributes)) {
+  // Built from entries, not by assignment: an attribute named `__proto__` must become an own
+  // property (assigning it would set the prototype, drop the attribute and report a match).
+  const entries = Object.entries(attributes).map(([name, claimed]): [string, boolean] => {
     const normalise = name === 'phone_number' ? normalisePhone : normaliseText;
     const wanted = normalise(claimed);
-    result[name] =
-      wanted.length > 0 && candidates(claims, name).some((value) => normalise(value) === wanted);
-  }
-  return { match: Object.values(result).every(Boolean), attributes: result };
+    return [
+      name,
+      wanted.length > 0 && candidates(claims, name).some((value) => normalise(value) === wanted),
+    ];
+  });
+  return {
+    match: entries.length > 0 && entries.every(([, matched]) => matched),
+    attributes: Object.fromEntries(entries),
+  };
 }
 
 /**
