@@ -210,6 +210,19 @@ export function govstackConsent(
     ...(query?.offset !== undefined ? { offset: query.offset } : {}),
     ...(query?.limit !== undefined ? { limit: query.limit } : {}),
   });
+  /** Paging, order and time window of a revision history, as query parameters. */
+  const historyQuery = (input: {
+    offset?: number | undefined;
+    limit?: number | undefined;
+    order?: string | undefined;
+    since?: string | undefined;
+    until?: string | undefined;
+  }) => ({
+    ...paging(input),
+    ...(input.order ? { order: input.order } : {}),
+    ...(input.since ? { since: input.since } : {}),
+    ...(input.until ? { until: input.until } : {}),
+  });
   const individualQuery = (individualId: string) => ({ individualId });
 
   const withRevisionOf = <K extends string, T>(key: K, item: z.ZodType<T>) =>
@@ -265,10 +278,7 @@ export function govstackConsent(
         pageOf<Revision>('revisions', revision),
         {
           query: {
-            ...paging(input),
-            ...(input.order ? { order: input.order } : {}),
-            ...(input.since ? { since: input.since } : {}),
-            ...(input.until ? { until: input.until } : {}),
+            ...historyQuery(input),
           },
         },
       ),
@@ -334,10 +344,7 @@ export function govstackConsent(
         pageOf<Revision>('revisions', revision),
         {
           query: {
-            ...paging(input),
-            ...(input.order ? { order: input.order } : {}),
-            ...(input.since ? { since: input.since } : {}),
-            ...(input.until ? { until: input.until } : {}),
+            ...historyQuery(input),
           },
         },
       ),
@@ -573,10 +580,7 @@ export function govstackConsent(
             {
               query: {
                 ...individualQuery(input.individualId),
-                ...paging(input),
-                ...(input.order ? { order: input.order } : {}),
-                ...(input.since ? { since: input.since } : {}),
-                ...(input.until ? { until: input.until } : {}),
+                ...historyQuery(input),
               },
             },
           )
@@ -587,10 +591,7 @@ export function govstackConsent(
             pageOf<Revision>('revisions', revision),
             {
               query: {
-                ...paging(input),
-                ...(input.order ? { order: input.order } : {}),
-                ...(input.since ? { since: input.since } : {}),
-                ...(input.until ? { until: input.until } : {}),
+                ...historyQuery(input),
               },
             },
           ),
