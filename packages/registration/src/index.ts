@@ -24,25 +24,40 @@ export {
 } from './registration/dedup.js';
 export { filesystemDocumentStore, memoryDocumentStore } from './registration/document-stores.js';
 export {
+  approvalRecordUuid,
   type CreateRegistrationServiceOptions,
   createRegistrationService,
+  type ReconcileResult,
+  type RegistrationEngine,
 } from './registration/engine.js';
+export {
+  type MemoryBill,
+  type MemoryFeeCollector,
+  memoryFeeCollector,
+} from './registration/fee-collector.js';
 export { memoryRegistrationStore } from './registration/memory-store.js';
 export {
   type DedupStrategy,
   type DocumentStore,
+  type FeeBill,
+  type FeeCollector,
+  type PaymentConfirmation,
+  type PendingStep,
   type RegistrationEvent,
   type RegistrationEventSink,
   type RegistrationService,
   type RegistrationStore,
   type RegistrationStoreTx,
   registrationAdminRole,
+  registrationPaymentsRole,
   registrationSpecificationVersion,
 } from './registration/ports.js';
 export {
   type Application,
   type ApplicationFilter,
+  type ApplicationPayment,
   applicationFilterSchema,
+  applicationPaymentSchema,
   applicationSchema,
   type CompleteTaskInput,
   type CreateApplicationInput,
@@ -54,15 +69,23 @@ export {
   type EForm,
   type EService,
   eServiceSchema,
+  type Fee,
   type FeedbackInput,
   feedbackInputSchema,
+  feeSchema,
   type HistoryEntry,
+  type PaymentStep,
+  paymentStepSchema,
+  type ReviewStep,
+  reviewStepSchema,
   type Task,
   type TaskFilter,
   taskFilterSchema,
   taskSchema,
   type UploadDocumentInput,
   uploadDocumentInputSchema,
+  type WorkflowStep,
+  workflowStepSchema,
 } from './registration/schemas.js';
 export {
   collectServiceMeasures,

@@ -37,6 +37,7 @@ const statusCodes: Record<
   draft: { code: 'PENDING', title: 'Draft' },
   submitted: { code: 'PENDING', title: 'Submitted' },
   in_review: { code: 'PENDING', title: 'In review' },
+  payment_pending: { code: 'PENDING', title: 'Payment pending' },
   more_information_requested: { code: 'SENDBACK', title: 'More information requested' },
   resubmitted: { code: 'PENDING', title: 'Resubmitted' },
   approved: { code: 'APPROVED', title: 'Approved' },
