@@ -1,9 +1,12 @@
 export {
+  type ConformanceFees,
   conformanceAdmin,
   conformanceBirthService,
   conformanceClerk,
   conformanceOtherParent,
+  conformancePaidService,
   conformanceParent,
+  conformancePayments,
   conformanceRegistrar,
   describeRegistrationConformance,
   type RegistrationConformanceOptions,
