@@ -17,10 +17,15 @@ export {
   type SchemaCompiler,
 } from './json-schema.js';
 export {
+  type DedupField,
   exactIdentifierDedup,
   normalisedNameBirthDateDedup,
   normaliseName,
+  phoneticKeys,
+  phoneticNameBirthDateDedup,
+  soundsAlike,
   valueAt,
+  weightedFieldsDedup,
 } from './registration/dedup.js';
 export { filesystemDocumentStore, memoryDocumentStore } from './registration/document-stores.js';
 export {
