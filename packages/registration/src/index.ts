@@ -94,7 +94,11 @@ export {
 } from './registration/schemas.js';
 export {
   collectServiceMeasures,
+  collectServiceMeasuresByPeriod,
   computeServiceMeasures,
+  computeServiceMeasuresByPeriod,
+  maximumStatisticsPeriods,
+  type PeriodMeasures,
   type ServiceMeasures,
   type StatisticsFilter,
   type SuppressedCount,
