@@ -31,7 +31,6 @@ import {
   type DocumentStore,
   type FeeBill,
   type FeeCollector,
-  type PaymentConfirmation,
   type PendingStep,
   type RegistrationEvent,
   type RegistrationEventSink,

@@ -7,6 +7,7 @@ import type { Registry } from '../registry/ports.js';
 import {
   conformanceAdmin,
   conformanceBirthService,
+  conformanceBirthsRegistry,
   conformanceClerk,
   conformancePaidService,
   conformanceParent,
@@ -19,21 +20,7 @@ import { memoryRegistrationStore } from './memory-store.js';
 import type { FeeCollector, PendingStep } from './ports.js';
 
 const births = { registry: 'births', version: '1.0' };
-const birthsDefinition = {
-  name: 'births',
-  version: '1.0',
-  schema: {
-    type: 'object',
-    properties: {
-      childId: { type: 'string' },
-      firstName: { type: 'string' },
-      lastName: { type: 'string' },
-      birthDate: { type: 'string' },
-      applicationId: { type: 'string' },
-    },
-    required: ['firstName', 'lastName', 'birthDate'],
-  },
-};
+const birthsDefinition = conformanceBirthsRegistry;
 
 /**
  * An engine whose registry can be made to fail once around `create`, as a crash would: either

@@ -322,8 +322,9 @@ export function computeServiceMeasuresByPeriod(
     const members = groups.get(start) ?? [];
     periods.push({
       timeframe,
-      startDate: start < first ? first : start,
-      endDate: end > last ? last : end,
+      // Dates as text (YYYY-MM-DD sort as days): the later start, the earlier end.
+      startDate: [start, first].sort()[1]!,
+      endDate: [end, last].sort()[0]!,
       measures:
         members.length === 0
           ? []

@@ -2,6 +2,7 @@ export {
   type ConformanceFees,
   conformanceAdmin,
   conformanceBirthService,
+  conformanceBirthsRegistry,
   conformanceClerk,
   conformanceOtherParent,
   conformancePaidService,

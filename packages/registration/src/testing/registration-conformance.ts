@@ -125,7 +125,8 @@ export const conformanceBirthService: DefineServiceInput = {
   },
 };
 
-const birthsRegistry = {
+/** The `births` registry that {@link conformanceBirthService} writes its records to. */
+export const conformanceBirthsRegistry = {
   name: 'births',
   version: '1.0',
   personalIdField: 'childId',
@@ -162,7 +163,7 @@ export function describeRegistrationConformance(options: RegistrationConformance
 
     beforeEach(async () => {
       ({ service, registry, fees } = await options.setup());
-      await registry.defineRegistry(conformanceAdmin, birthsRegistry);
+      await registry.defineRegistry(conformanceAdmin, conformanceBirthsRegistry);
       await service.defineService(conformanceAdmin, conformanceBirthService);
     });
 
