@@ -18,6 +18,7 @@ import type { PaymentService } from '../ports.js';
 import type { PaymentModality } from '../schemas.js';
 import type { VoucherService } from '../vouchers/voucher-service.js';
 import { mountAccountMapperV3 } from './account-mapper-v3.js';
+import { type G2pV3Options, mountG2pV3 } from './g2p-v3.js';
 
 export interface PaymentsHttpOptions {
   service: PaymentService;
@@ -33,6 +34,8 @@ export interface PaymentsHttpOptions {
   auth?: AuthOptions;
   bodyLimitBytes?: number;
   logger?: HttpLogger;
+  /** The current (v3) G2P bulk routes (see `mountG2pV3`); `false` leaves them out. Default: mounted. */
+  v3?: G2pV3Options | false;
 }
 
 const defaultBuildingBlocks = [
@@ -131,6 +134,13 @@ export function paymentsHttpApp(options: PaymentsHttpOptions): Hono<HttpEnv> {
   };
 
   mountAccountMapperV3(app, service, { railByModality: options.railByModality, actor });
+  if (options.v3 !== false) {
+    mountG2pV3(app, service, {
+      ...options.v3,
+      actor,
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+  }
 
   // ───────────── G2P: account mapper ─────────────
 
