@@ -18,7 +18,9 @@ import type { PaymentService } from '../ports.js';
 import type { PaymentModality } from '../schemas.js';
 import type { VoucherService } from '../vouchers/voucher-service.js';
 import { mountAccountMapperV3 } from './account-mapper-v3.js';
+import { createCallbackSender } from './callbacks.js';
 import { type G2pV3Options, mountG2pV3 } from './g2p-v3.js';
+import { mountVouchersV3, type VouchersV3Options } from './vouchers-v3.js';
 
 export interface PaymentsHttpOptions {
   service: PaymentService;
@@ -34,8 +36,11 @@ export interface PaymentsHttpOptions {
   auth?: AuthOptions;
   bodyLimitBytes?: number;
   logger?: HttpLogger;
-  /** The current (v3) G2P bulk routes (see `mountG2pV3`); `false` leaves them out. Default: mounted. */
-  v3?: G2pV3Options | false;
+  /**
+   * The current (v3) G2P bulk routes (`mountG2pV3`) and, with `vouchers`, the v3 voucher routes
+   * (`mountVouchersV3`); `false` leaves them out. Default: mounted.
+   */
+  v3?: (G2pV3Options & VouchersV3Options) | false;
 }
 
 const defaultBuildingBlocks = [
@@ -135,11 +140,27 @@ export function paymentsHttpApp(options: PaymentsHttpOptions): Hono<HttpEnv> {
 
   mountAccountMapperV3(app, service, { railByModality: options.railByModality, actor });
   if (options.v3 !== false) {
+    const allow = options.v3?.allowCallbackUrl;
+    const callbacks =
+      options.v3?.callbacks ??
+      createCallbackSender({
+        ...(allow ? { allow } : {}),
+        ...(options.logger ? { logger: options.logger } : {}),
+      });
     mountG2pV3(app, service, {
       ...options.v3,
+      callbacks,
       actor,
       ...(options.logger ? { logger: options.logger } : {}),
     });
+    if (vouchers) {
+      mountVouchersV3(app, vouchers, {
+        ...(options.v3?.merchantOf ? { merchantOf: options.v3.merchantOf } : {}),
+        ...(allow ? { allowCallbackUrl: allow } : {}),
+        callbacks,
+        actor,
+      });
+    }
   }
 
   // ───────────── G2P: account mapper ─────────────
