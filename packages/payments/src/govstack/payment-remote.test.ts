@@ -1,9 +1,11 @@
+import type { ChildProcess } from 'node:child_process';
 import { type ActorContext, isGovBlocksError, memoryAuditSink } from '@govblocks/core';
 import { type RunningServer, startServer } from '@govblocks/core/http';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryPaymentStore } from '../engine/memory-store.js';
 import { createPaymentService } from '../engine/payment-service.js';
 import { paymentsHttpApp } from '../http/legacy-app.js';
+import { startMock, stopMock } from '../http/mock.test-helper.js';
 import { simulatorRail } from '../rails/simulator.js';
 import { paymentServiceConformanceSuite } from '../testing/index.js';
 import { govstackPaymentService, govstackUnsupportedMethods } from './payment-remote.js';
@@ -94,4 +96,82 @@ describe('GovStack v3 remote: what the API does not carry', () => {
       rail.close();
     }
   });
+});
+
+// The reference Mockoon mock serves only the legacy routes GovStack's published tests check
+// (`bulk-payment`, `prepayment-validation`, `register-beneficiary`, vouchers, …): none of the v3
+// routes. Against it the adapter must fail every call with a typed error, never misread an answer.
+describe('GovStack v3 remote against the reference mock', () => {
+  let mock: { url: string; child: ChildProcess } | undefined;
+  let skipReason: string | undefined;
+  beforeAll(async () => {
+    const started = await startMock();
+    if (typeof started === 'string') skipReason = started;
+    else mock = started;
+  }, 150_000);
+  afterAll(() => {
+    if (mock) stopMock(mock.child);
+  });
+
+  it('gets NOT_FOUND for every v3 route, since the mock has none', async (context) => {
+    if (!mock) {
+      console.warn(`[payments/govstack] skipping the reference-mock run: ${skipReason}`);
+      context.skip();
+      return;
+    }
+    const service = govstackPaymentService({
+      baseUrl: mock.url,
+      tenantId: 'gov',
+      registeringInstitutionId: 'MIN-OF-TEST',
+      railByModality: { mobile_money: 'rail' },
+      http: { retries: 0 },
+    });
+    const maker: ActorContext = { actor: { type: 'operator', id: 'maker-1', roles: [] } };
+    const row = {
+      instructionId: 'INSTR00000000001',
+      payeeFunctionalId: 'PAYEE000000000000001',
+      amount: '10.00',
+      currency: 'USD',
+    };
+    const calls: Array<[string, () => Promise<unknown>]> = [
+      [
+        'registerBeneficiaries',
+        () =>
+          service.registerBeneficiaries(maker, [
+            {
+              functionalId: row.payeeFunctionalId,
+              modality: 'mobile_money',
+              financialAddress: '+1555',
+              rail: 'rail',
+            },
+          ]),
+      ],
+      ['lookupAccounts', () => service.lookupAccounts(maker, [row.payeeFunctionalId])],
+      ['validatePayments', () => service.validatePayments(maker, 'USD', [row])],
+      [
+        'createBatch',
+        () =>
+          service.createBatch(
+            maker,
+            { currency: 'USD', format: 'json', control: { count: 1, sum: 1000 } },
+            [row],
+          ),
+      ],
+      ['getBatch', () => service.getBatch(maker, 'BATCH0000001')],
+      ['approveBatch', () => service.approveBatch(maker, 'BATCH0000001')],
+      ['getInstruction', () => service.getInstruction(maker, 'BATCH0000001', row.instructionId)],
+    ];
+    try {
+      const outcomes: Record<string, unknown> = {};
+      for (const [name, call] of calls) {
+        outcomes[name] = await call().then(
+          () => 'resolved',
+          (error: unknown) => (isGovBlocksError(error) ? error.code : 'untyped'),
+        );
+      }
+      expect(outcomes).toEqual(Object.fromEntries(calls.map(([name]) => [name, 'NOT_FOUND'])));
+    } finally {
+      await service.close();
+    }
+  }, 60_000);
 });
