@@ -96,7 +96,8 @@ const message = (c: HttpContext, status: number, text: string) =>
  *   `POST /vouchers/voucher_redemption`, `GET|PATCH /vouchers/voucherstatuscheck/{serial}`
  *
  * and the current (v3) account mapper routes: `POST|PUT /identityAccountMapper/beneficiary`,
- * `GET /beneficiary?payeeIdentity=…&requestId=…`, `PUT /beneficiary` (bulk lookup).
+ * `GET /beneficiary?payeeIdentity=…&requestId=…`, `PUT /beneficiary` (bulk lookup), and the v3
+ * G2P bulk and voucher routes (`mountG2pV3`, `mountVouchersV3`; option `v3`).
  *
  * Answers are `application/json; charset=utf-8` in the legacy shapes (`{ message }` for errors,
  * `{ ResponseCode, ResponseDescription, RequestID }` for G2P). Voucher numbers are never logged.
