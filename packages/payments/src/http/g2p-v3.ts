@@ -186,7 +186,8 @@ function requireHeader(c: HttpContext, name: string, max: number): string {
   return value;
 }
 
-async function jsonOf(c: HttpContext): Promise<unknown> {
+/** The JSON body (`undefined` when empty); 400 when it is not JSON. */
+export async function jsonOf(c: HttpContext): Promise<unknown> {
   const text = await c.req.text();
   if (text.trim() === '') return undefined;
   try {
@@ -198,7 +199,8 @@ async function jsonOf(c: HttpContext): Promise<unknown> {
   }
 }
 
-function parseOr<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+/** `schema.parse`, failing with a 400 `VALIDATION_FAILED` that lists the fields. */
+export function parseOr<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw new ValidationError(
@@ -292,16 +294,7 @@ export function mountG2pV3(
   const jobs = new Map<string, Promise<void>>();
   const jobErrors = new Map<string, { code: string; detail: string }>();
 
-  const callbackOf = (c: HttpContext): string | undefined => {
-    const value = c.req.header('X-Callback-URL');
-    const parsed = parseCallbackUrl(value, allow);
-    if (parsed === 'invalid') {
-      throw new ValidationError('The X-Callback-URL header is not an accepted URL', [
-        { pointer: '/headers/X-Callback-URL', detail: 'an http(s) URL the server may call' },
-      ]);
-    }
-    return parsed ? value : undefined;
-  };
+  const callbackOf = (c: HttpContext) => callbackUrlOf(c, allow);
 
   const summaryOf = async (context: ActorContext, batchId: string, requestId: string) => {
     const [batch, reconciliation] = await Promise.all([
@@ -533,7 +526,7 @@ export function mountG2pV3(
           skip -= 1;
           continue;
         }
-        items.push(detailOfExportLine(line, batchId, major));
+        items.push(detailOf(viewOfExportLine(line), batchId, major));
       }
       if (items.length >= pageSize) break;
     }
@@ -753,6 +746,18 @@ export function mountG2pV3(
   };
 }
 
+/** The request's `X-Callback-URL` when given; 400 when it is not an accepted URL. */
+export function callbackUrlOf(c: HttpContext, allow?: (url: URL) => boolean): string | undefined {
+  const value = c.req.header('X-Callback-URL');
+  const parsed = parseCallbackUrl(value, allow);
+  if (parsed === 'invalid') {
+    throw new ValidationError('The X-Callback-URL header is not an accepted URL', [
+      { pointer: '/headers/X-Callback-URL', detail: 'an http(s) URL the server may call' },
+    ]);
+  }
+  return parsed ? value : undefined;
+}
+
 function requiredQuery(c: HttpContext, name: string): string {
   const value = c.req.query(name);
   if (value === undefined || value === '' || value.length > 64) {
@@ -763,6 +768,7 @@ function requiredQuery(c: HttpContext, name: string): string {
   return value;
 }
 
+/** One line of the engine's JSON reconciliation export. */
 interface ExportLine {
   instruction_id: string;
   payee_functional_id: string;
@@ -775,44 +781,48 @@ interface ExportLine {
   failure_reason?: string;
 }
 
-function detailOfExportLine(line: ExportLine, batchId: string, major: (amount: number) => number) {
+/** What a detail item shows of an instruction (from the export, or the instruction itself). */
+type InstructionView = Pick<
+  Instruction,
+  'instructionId' | 'payeeFunctionalId' | 'amount' | 'currency' | 'rail' | 'state' | 'attempts'
+> & { railReference?: string | undefined; failureReason?: string | undefined };
+
+const viewOfExportLine = (line: ExportLine): InstructionView => ({
+  instructionId: line.instruction_id,
+  payeeFunctionalId: line.payee_functional_id,
+  amount: line.amount,
+  currency: line.currency,
+  rail: line.rail,
+  state: line.state,
+  attempts: line.attempts,
+  railReference: line.rail_reference,
+  failureReason: line.failure_reason,
+});
+
+function detailOf(view: InstructionView, batchId: string, major: (amount: number) => number) {
   return {
-    transactionId: line.instruction_id,
+    transactionId: view.instructionId,
     batchId,
-    status: detailStatus[line.state],
-    statusDetail: line.state,
-    payeePartyId: line.payee_functional_id,
+    status: detailStatus[view.state],
+    statusDetail: view.state,
+    payeePartyId: view.payeeFunctionalId,
     payeePartyIdType: 'FUNCTIONAL_ID',
-    payeeDfspId: line.rail,
-    amount: major(line.amount),
-    currency: line.currency,
+    payeeDfspId: view.rail,
+    amount: major(view.amount),
+    currency: view.currency,
     direction: 'OUTGOING',
-    ...(line.failure_reason ? { errorInformation: line.failure_reason } : {}),
+    ...(view.failureReason ? { errorInformation: view.failureReason } : {}),
     // govblocks extensions
-    state: line.state,
-    amountMinor: line.amount,
-    attempts: line.attempts,
-    ...(line.rail_reference ? { railReference: line.rail_reference } : {}),
+    state: view.state,
+    amountMinor: view.amount,
+    attempts: view.attempts,
+    ...(view.railReference ? { railReference: view.railReference } : {}),
   };
 }
 
 function detailOfInstruction(instruction: Instruction, major: (amount: number) => number) {
   return {
-    ...detailOfExportLine(
-      {
-        instruction_id: instruction.instructionId,
-        payee_functional_id: instruction.payeeFunctionalId,
-        amount: instruction.amount,
-        currency: instruction.currency,
-        rail: instruction.rail,
-        state: instruction.state,
-        attempts: instruction.attempts,
-        ...(instruction.railReference ? { rail_reference: instruction.railReference } : {}),
-        ...(instruction.failureReason ? { failure_reason: instruction.failureReason } : {}),
-      },
-      instruction.batchId,
-      major,
-    ),
+    ...detailOf(instruction, instruction.batchId, major),
     completedAt: instruction.updatedAt,
     instruction,
   };

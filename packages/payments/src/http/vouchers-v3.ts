@@ -4,8 +4,8 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import { NotSupportedError } from '../errors.js';
 import type { VoucherService, VoucherStatus } from '../vouchers/voucher-service.js';
-import { type CallbackSender, parseCallbackUrl } from './callbacks.js';
-import { majorUnits, wireAmount } from './g2p-v3.js';
+import type { CallbackSender } from './callbacks.js';
+import { callbackUrlOf, jsonOf, majorUnits, parseOr, wireAmount } from './g2p-v3.js';
 
 /** The merchant (or agent) behind an `agentID`, from the merchant registry. */
 export type MerchantDirectory = (
@@ -32,6 +32,11 @@ export const voucherStatusCodes: Record<VoucherStatus | 'not_existing', number> 
 
 const id = (max: number) => z.string().min(1).max(max);
 const serial = z.union([z.string(), z.number()]).transform(String);
+/** Vouchers named by serial number, as activation and cancellation list them. */
+const serialInstructions = z
+  .array(z.object({ serialNumber: serial }))
+  .min(1)
+  .max(10_000);
 
 const createSchema = z.object({
   requestID: id(64),
@@ -54,19 +59,13 @@ const createSchema = z.object({
 const activateSchema = z.object({
   RequestID: id(64),
   BatchID: id(64).optional(),
-  VoucherInstructions: z
-    .array(z.object({ serialNumber: serial }))
-    .min(1)
-    .max(10_000),
+  VoucherInstructions: serialInstructions,
 });
 
 const cancelSchema = z.object({
   requestID: id(64),
   batchID: id(64).optional(),
-  voucherInstructions: z
-    .array(z.object({ serialNumber: serial }))
-    .min(1)
-    .max(10_000),
+  voucherInstructions: serialInstructions,
 });
 
 const redeemSchema = z.object({
@@ -75,27 +74,6 @@ const redeemSchema = z.object({
   agentID: id(64),
   voucherSecretNumber: serial,
 });
-
-async function jsonOf(c: HttpContext): Promise<unknown> {
-  try {
-    return JSON.parse(await c.req.text());
-  } catch {
-    throw new ValidationError('The request body is not valid JSON', [
-      { pointer: '', detail: 'not valid JSON' },
-    ]);
-  }
-}
-
-function parseOr<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  throw new ValidationError(
-    `The ${what} is invalid`,
-    result.error.issues
-      .slice(0, 100)
-      .map((issue) => ({ pointer: `/${issue.path.join('/')}`, detail: issue.message })),
-  );
-}
 
 const reasonOf = (error: unknown) =>
   isGovBlocksError(error) && error.status < 500 ? error.code : 'INTERNAL';
@@ -123,16 +101,7 @@ export function mountVouchersV3(
     allowCallbackUrl?: (url: URL) => boolean;
   },
 ): void {
-  const callbackOf = (c: HttpContext) => {
-    const value = c.req.header('X-Callback-URL');
-    const parsed = parseCallbackUrl(value, options.allowCallbackUrl);
-    if (parsed === 'invalid') {
-      throw new ValidationError('The X-Callback-URL header is not an accepted URL', [
-        { pointer: '/headers/X-Callback-URL', detail: 'an http(s) URL the server may call' },
-      ]);
-    }
-    return parsed ? value : undefined;
-  };
+  const callbackOf = (c: HttpContext) => callbackUrlOf(c, options.allowCallbackUrl);
   const contextOf = (c: HttpContext) =>
     options.actor(c, c.req.header('X-Registering-Institution-Id'));
   const ack = (c: HttpContext, requestId: string, failed: number, extra: object) =>
