@@ -13,6 +13,7 @@ const keys = {
   maker: 'key-maker-000000000001',
   checker: 'key-checker-0000000001',
   checker2: 'key-checker-0000000002',
+  bank: 'key-payer-bank-00000001',
 };
 
 /** A rail that takes every transfer and never says how it ended (a payer bank that reports by status push). */
@@ -53,6 +54,7 @@ describe('G2P v3 routes', () => {
             { key: keys.maker, id: 'maker-7', type: 'operator' },
             { key: keys.checker, id: 'checker-2', type: 'operator' },
             { key: keys.checker2, id: 'checker-3', type: 'operator' },
+            { key: keys.bank, id: 'payer-bank-1', roles: ['payer-bank'] },
           ],
         },
       },
@@ -351,14 +353,29 @@ describe('G2P v3 routes', () => {
         { instructionId: 'B2', status: 'FAILED', reason: 'ACCOUNT_CLOSED' },
       ],
     };
-    const pushed = await call('POST', '/api/v1/batch?batchId=V3-BANK-1&X-CorrelationID=PUSH-1', {
-      body: push,
+    const path = '/api/v1/batch?batchId=V3-BANK-1&X-CorrelationID=PUSH-1';
+    const notBank = await call('POST', path, { key: keys.checker, body: push });
+    expect([notBank.status, notBank.body.code]).toEqual([403, 'FORBIDDEN']);
+    const unknown = await call('POST', path, {
+      key: keys.bank,
+      body: {
+        ...push,
+        instructions: [push.instructions[0], { instructionId: 'B9', status: 'FAILED' }],
+      },
     });
+    expect(unknown.status).toBe(404);
+    // Nothing was applied: B1 is still in flight.
+    expect(
+      (
+        await call('GET', '/api/v1/batch/detail?batchId=V3-BANK-1&transactionId=B1', {
+          headers: { 'Platform-TenantId': 'gov' },
+        })
+      ).body[0].status,
+    ).toBe('IN_PROGRESS');
+    const pushed = await call('POST', path, { key: keys.bank, body: push });
     expect(pushed.status).toBe(200);
     expect(pushed.body).toMatchObject({ message: 'Status updated successfully.', applied: 2 });
-    const again = await call('POST', '/api/v1/batch?batchId=V3-BANK-1&X-CorrelationID=PUSH-1', {
-      body: push,
-    });
+    const again = await call('POST', path, { key: keys.bank, body: push });
     expect(again.body).toMatchObject({ applied: 0, ignored: 2 });
     const failedOnly = await call('GET', '/api/v1/batch/detail?batchId=V3-BANK-1&status=FAILED', {
       headers: { 'Platform-TenantId': 'gov' },

@@ -1,5 +1,6 @@
 import {
   type ActorContext,
+  ForbiddenError,
   formatMoney,
   isCurrency,
   isGovBlocksError,
@@ -48,6 +49,11 @@ export interface G2pV3Options {
   callbacks?: CallbackSender;
   /** Which callback URLs are accepted (others: 400). Default any `http:`/`https:` URL. */
   allowCallbackUrl?: (url: URL) => boolean;
+  /**
+   * The role a caller needs to push instruction outcomes (`POST /api/v1/batch` with
+   * `instructions`): they settle payments, so only the payer bank may. Default `payer-bank`.
+   */
+  statusPushRole?: string;
 }
 
 export interface G2pV3Handle {
@@ -464,10 +470,19 @@ export function mountG2pV3(
     }
     const context = options.actor(c, c.req.header('X-Registering-Institution-Id'));
     await service.getBatch(context, batchId); // NOT_FOUND first
+    const outcomes = update.instructions ?? [];
+    const role = options.statusPushRole ?? 'payer-bank';
+    if (outcomes.length > 0 && !context.actor.roles.includes(role)) {
+      throw new ForbiddenError(`[payments] pushing instruction outcomes needs the role '${role}'`);
+    }
+    // Every instruction is looked up before any is changed: an unknown one changes nothing.
+    const instructions = [];
+    for (const outcome of outcomes)
+      instructions.push(await service.getInstruction(context, batchId, outcome.instructionId));
     let applied = 0;
     let ignored = 0;
-    for (const outcome of update.instructions ?? []) {
-      const instruction = await service.getInstruction(context, batchId, outcome.instructionId);
+    for (const [index, outcome] of outcomes.entries()) {
+      const instruction = instructions[index]!;
       const paid = outcome.status === 'COMPLETED' || outcome.status === 'paid';
       const changed = await service.handleRailCallback(context, instruction.rail, {
         idempotencyKey: instruction.idempotencyKey,
