@@ -13,6 +13,7 @@ export type PaymentErrorCode =
   | 'PAYMENT_RAIL_TIMEOUT'
   | 'PAYMENT_RAIL_REJECTED'
   | 'PAYMENT_RAIL_UNAVAILABLE'
+  | 'PAYMENT_NOT_SUPPORTED'
   | 'VOUCHER_INVALID'
   | 'VOUCHER_ALREADY_USED'
   | 'VOUCHER_EXPIRED'
@@ -82,5 +83,23 @@ export class PaymentError extends GovBlocksError<PaymentErrorCode> {
   constructor(code: PaymentErrorCode, message: string, options: GovBlocksErrorOptions = {}) {
     super(code, message, { status: 409, ...options });
     this.name = 'PaymentError';
+  }
+}
+
+/**
+ * The operation exists on the port but not on this implementation: a remote adapter whose API
+ * has no call for it (see `govstackPaymentService`), or an HTTP binding without the hook it needs.
+ * Status 501. Nothing was done.
+ */
+export class NotSupportedError extends GovBlocksError<'PAYMENT_NOT_SUPPORTED'> {
+  readonly operation: string;
+  constructor(operation: string, message: string) {
+    super('PAYMENT_NOT_SUPPORTED', message, {
+      status: 501,
+      title: 'Not Implemented',
+      extensions: { operation },
+    });
+    this.name = 'NotSupportedError';
+    this.operation = operation;
   }
 }

@@ -10,6 +10,7 @@ export {
 export { createCsvParser, csvField } from './engine/row-reader.js';
 export {
   IllegalTransitionError,
+  NotSupportedError,
   PaymentError,
   type PaymentErrorCode,
   RailTimeoutError,

@@ -58,3 +58,70 @@ describe('govblocks payments disburse', () => {
     expect(out).toContain('rejected');
   });
 });
+
+describe('govblocks serve payments', () => {
+  it('serves the v3 G2P routes beside the legacy ones', async () => {
+    const errors: string[] = [];
+    const server = await payments.serve!({
+      port: 0,
+      host: '127.0.0.1',
+      seed: false,
+      flags: {},
+      io: { out: () => {}, err: (text) => errors.push(text) },
+    });
+    try {
+      const register = await fetch(`${server.url}/identityAccountMapper/beneficiary`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          RequestID: 'REQ000000001',
+          Beneficiaries: [
+            { payeeIdentity: 'PAYEE-CLI-1', PaymentModality: '01', FinancialAddress: '+1555001' },
+          ],
+        }),
+      });
+      expect(register.status).toBe(200);
+      const batch = await fetch(`${server.url}/batchtransactions?type=raw`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'X-CorrelationID': 'CORR-CLI-1',
+          'Platform-TenantId': 'gov',
+        },
+        body: JSON.stringify([
+          {
+            requestId: 'I1',
+            creditParty: [{ key: 'payeeIdentity', value: 'PAYEE-CLI-1' }],
+            debitParty: [],
+            paymentMode: 'mobile_money',
+            amount: 12.5,
+            currency: 'USD',
+          },
+        ]),
+      });
+      expect(batch.status).toBe(202);
+      const { batchId } = (await batch.json()) as { batchId: string };
+      const summary = await fetch(`${server.url}/api/v1/batch?batchId=${batchId}`);
+      expect(await summary.json()).toMatchObject({
+        TotalTransactions: 1,
+        state: 'awaiting_approval',
+      });
+      const validation = await fetch(`${server.url}/beneficiaries?command=validate`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'X-Client-Correlation-ID': 'VAL-CLI-1',
+          'X-Registering-Institution-ID': 'MIN-SOCIAL',
+        },
+        body: JSON.stringify({
+          batchId: 'VB-CLI-1',
+          destinationDFSPID: 'DFSP1',
+          creditInstructions: [{ instructionID: 'V1', financialAddress: 'TZ00BANK0001' }],
+        }),
+      });
+      expect(await validation.json()).toMatchObject({ numberOfFailedCases: 0 });
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -10,7 +10,7 @@ import type {
 } from '../block-module.js';
 import { openServeAudit } from '../serve-audit.js';
 
-/** `govblocks serve payments`: the GovStack Payments BB legacy API on the engine. */
+/** `govblocks serve payments`: the GovStack Payments BB API (legacy and v3 routes) on the engine. */
 async function serve(options: ServeOptions): Promise<RunningServer> {
   const { memoryAuditSink } = await import('@govblocks/core');
   const { openDatabase } = await import('@govblocks/core/sql');
@@ -72,6 +72,10 @@ async function serve(options: ServeOptions): Promise<RunningServer> {
       mobile_money: 'simulator',
       digital_wallet: 'simulator',
       proxy: 'simulator',
+    },
+    // The v3 routes: bare financial addresses in bulk validation are checked on the simulator.
+    v3: {
+      verifyAccount: (account) => rail.verifyAccount!({ modality: 'bank_account', ...account }),
     },
     ...(apiKey
       ? {

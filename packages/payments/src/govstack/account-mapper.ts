@@ -1,4 +1,4 @@
-import { parse } from '@govblocks/core';
+import { type ActorContext, parse } from '@govblocks/core';
 import { createHttpClient, type HttpClient, type HttpClientOptions } from '@govblocks/core/client';
 import { z } from 'zod';
 import type { AccountMapper } from '../ports.js';
@@ -21,6 +21,8 @@ export interface GovStackAccountMapperOptions {
    * Beneficiaries registered through this mapper must use these rails.
    */
   railByModality: Partial<Record<PaymentModality, string>>;
+  /** Credentials of the acting person or system for register and update calls (e.g. a bearer token). */
+  headersFor?: (context: ActorContext) => Record<string, string> | undefined;
   /** Passed to `createHttpClient` (timeouts, retries, a dispatcher in tests…). */
   http?: Omit<HttpClientOptions, 'baseUrl' | 'name'>;
 }
@@ -97,7 +99,7 @@ export function govstackAccountMapper(
 
   return {
     specificationVersion: 'account-mapper/v1',
-    async register(_context, beneficiaries) {
+    async register(context, beneficiaries) {
       const inputs = parse(
         z.array(beneficiaryInputSchema).max(10_000),
         beneficiaries,
@@ -108,7 +110,7 @@ export function govstackAccountMapper(
         const answer = await client.request({
           method: 'POST',
           path: '/identityAccountMapper/beneficiary',
-          headers,
+          headers: { ...headers, ...options.headersFor?.(context) },
           schema: ackSchema,
           body: {
             RequestID: requestId(),
@@ -132,7 +134,7 @@ export function govstackAccountMapper(
         outcome: outcomes.get(input.functionalId) ?? 'registered',
       }));
     },
-    async update(_context, updates) {
+    async update(context, updates) {
       const inputs = parse(
         z.array(beneficiaryUpdateSchema).max(10_000),
         updates,
@@ -143,7 +145,7 @@ export function govstackAccountMapper(
         const answer = await client.request({
           method: 'PUT',
           path: '/identityAccountMapper/beneficiary',
-          headers,
+          headers: { ...headers, ...options.headersFor?.(context) },
           schema: ackSchema,
           body: {
             requestID: requestId(),

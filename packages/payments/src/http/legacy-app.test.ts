@@ -1,5 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
 import { type ActorContext, memoryAuditSink } from '@govblocks/core';
 import { type RunningServer, startServer } from '@govblocks/core/http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,14 +16,7 @@ import {
   seedGovStackVouchers,
 } from './fixtures.js';
 import { paymentsHttpApp } from './legacy-app.js';
-
-// shared/ sits beside the repository (in CI too); PAYMENTS_MOCK_FILE overrides.
-const mockCandidates = [
-  process.env.PAYMENTS_MOCK_FILE,
-  new URL('../../../../../shared/govstack/payments/mock/mockoon-payments.json', import.meta.url)
-    .pathname,
-  '/work/shared/govstack/payments/mock/mockoon-payments.json',
-];
+import { startMock, stopMock } from './mock.test-helper.js';
 
 async function build() {
   const audit = memoryAuditSink();
@@ -555,63 +547,6 @@ describe('payments HTTP binding (legacy GovStack routes)', () => {
     expect(JSON.stringify(audit.events)).not.toContain('96767543');
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-function stopMock(child: ChildProcess): void {
-  try {
-    if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
-  } catch {
-    child.kill('SIGTERM');
-  }
-}
-
-async function startMock(): Promise<{ url: string; child: ChildProcess } | string> {
-  const { existsSync } = await import('node:fs');
-  const file = mockCandidates.find((candidate) => candidate !== undefined && existsSync(candidate));
-  if (!file)
-    return 'the reference mock file (shared/govstack/payments/mock/mockoon-payments.json) was not found';
-  const port = await freePort();
-  const child = spawn(
-    'npx',
-    [
-      '--yes',
-      '@mockoon/cli@4.1.0',
-      'start',
-      '--daemon-off',
-      '--data',
-      file,
-      '--port',
-      String(port),
-      '--hostname',
-      '127.0.0.1',
-    ],
-    // Its own process group, so that stopping it also stops the server npx started.
-    { stdio: 'ignore', detached: true },
-  );
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) return `mockoon exited with code ${child.exitCode}`;
-    try {
-      await fetch(`${url}/`);
-      return { url, child };
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-  }
-  stopMock(child);
-  return 'mockoon did not start within 120 s';
-}
 
 describe('payments HTTP binding against the reference mock', () => {
   let mock: { url: string; child: ChildProcess } | undefined;

@@ -18,6 +18,9 @@ import type { PaymentService } from '../ports.js';
 import type { PaymentModality } from '../schemas.js';
 import type { VoucherService } from '../vouchers/voucher-service.js';
 import { mountAccountMapperV3 } from './account-mapper-v3.js';
+import { createCallbackSender } from './callbacks.js';
+import { type G2pV3Options, mountG2pV3 } from './g2p-v3.js';
+import { mountVouchersV3, type VouchersV3Options } from './vouchers-v3.js';
 
 export interface PaymentsHttpOptions {
   service: PaymentService;
@@ -33,6 +36,11 @@ export interface PaymentsHttpOptions {
   auth?: AuthOptions;
   bodyLimitBytes?: number;
   logger?: HttpLogger;
+  /**
+   * The current (v3) G2P bulk routes (`mountG2pV3`) and, with `vouchers`, the v3 voucher routes
+   * (`mountVouchersV3`); `false` leaves them out. Default: mounted.
+   */
+  v3?: (G2pV3Options & VouchersV3Options) | false;
 }
 
 const defaultBuildingBlocks = [
@@ -88,7 +96,8 @@ const message = (c: HttpContext, status: number, text: string) =>
  *   `POST /vouchers/voucher_redemption`, `GET|PATCH /vouchers/voucherstatuscheck/{serial}`
  *
  * and the current (v3) account mapper routes: `POST|PUT /identityAccountMapper/beneficiary`,
- * `GET /beneficiary?payeeIdentity=…&requestId=…`, `PUT /beneficiary` (bulk lookup).
+ * `GET /beneficiary?payeeIdentity=…&requestId=…`, `PUT /beneficiary` (bulk lookup), and the v3
+ * G2P bulk and voucher routes (`mountG2pV3`, `mountVouchersV3`; option `v3`).
  *
  * Answers are `application/json; charset=utf-8` in the legacy shapes (`{ message }` for errors,
  * `{ ResponseCode, ResponseDescription, RequestID }` for G2P). Voucher numbers are never logged.
@@ -131,6 +140,29 @@ export function paymentsHttpApp(options: PaymentsHttpOptions): Hono<HttpEnv> {
   };
 
   mountAccountMapperV3(app, service, { railByModality: options.railByModality, actor });
+  if (options.v3 !== false) {
+    const allow = options.v3?.allowCallbackUrl;
+    const callbacks =
+      options.v3?.callbacks ??
+      createCallbackSender({
+        ...(allow ? { allow } : {}),
+        ...(options.logger ? { logger: options.logger } : {}),
+      });
+    mountG2pV3(app, service, {
+      ...options.v3,
+      callbacks,
+      actor,
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+    if (vouchers) {
+      mountVouchersV3(app, vouchers, {
+        ...(options.v3?.merchantOf ? { merchantOf: options.v3.merchantOf } : {}),
+        ...(allow ? { allowCallbackUrl: allow } : {}),
+        callbacks,
+        actor,
+      });
+    }
+  }
 
   // ───────────── G2P: account mapper ─────────────
 
