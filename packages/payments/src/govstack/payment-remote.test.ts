@@ -1,11 +1,10 @@
-import type { ChildProcess } from 'node:child_process';
 import { type ActorContext, isGovBlocksError, memoryAuditSink } from '@govblocks/core';
 import { type RunningServer, startServer } from '@govblocks/core/http';
+import { type GovStackMock, startGovStackMock } from '@govblocks/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryPaymentStore } from '../engine/memory-store.js';
 import { createPaymentService } from '../engine/payment-service.js';
 import { paymentsHttpApp } from '../http/legacy-app.js';
-import { startMock, stopMock } from '../http/mock.test-helper.js';
 import { simulatorRail } from '../rails/simulator.js';
 import { paymentServiceConformanceSuite } from '../testing/index.js';
 import { govstackPaymentService, govstackUnsupportedMethods } from './payment-remote.js';
@@ -102,15 +101,13 @@ describe('GovStack v3 remote: what the API does not carry', () => {
 // (`bulk-payment`, `prepayment-validation`, `register-beneficiary`, vouchers, …): none of the v3
 // routes. Against it the adapter must fail every call with a typed error, never misread an answer.
 describe('GovStack v3 remote against the reference mock', () => {
-  let mock: { url: string; child: ChildProcess } | undefined;
+  let mock: GovStackMock | undefined;
   let skipReason: string | undefined;
   beforeAll(async () => {
-    const started = await startMock();
-    if (typeof started === 'string') skipReason = started;
-    else mock = started;
+    ({ mock, skip: skipReason } = await startGovStackMock('payments'));
   }, 150_000);
-  afterAll(() => {
-    if (mock) stopMock(mock.child);
+  afterAll(async () => {
+    await mock?.stop();
   });
 
   it('gets NOT_FOUND for every v3 route, since the mock has none', async (context) => {

@@ -1,6 +1,6 @@
-import type { ChildProcess } from 'node:child_process';
 import { type ActorContext, memoryAuditSink } from '@govblocks/core';
 import { type RunningServer, startServer } from '@govblocks/core/http';
+import { type GovStackMock, startGovStackMock } from '@govblocks/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryPaymentStore } from '../engine/memory-store.js';
 import { createPaymentService } from '../engine/payment-service.js';
@@ -16,7 +16,6 @@ import {
   seedGovStackVouchers,
 } from './fixtures.js';
 import { paymentsHttpApp } from './legacy-app.js';
-import { startMock, stopMock } from './mock.test-helper.js';
 
 async function build() {
   const audit = memoryAuditSink();
@@ -549,19 +548,17 @@ describe('payments HTTP binding (legacy GovStack routes)', () => {
 });
 
 describe('payments HTTP binding against the reference mock', () => {
-  let mock: { url: string; child: ChildProcess } | undefined;
+  let mock: GovStackMock | undefined;
   let skipReason: string | undefined;
   let server: RunningServer;
   let built: Awaited<ReturnType<typeof build>>;
   beforeAll(async () => {
-    const started = await startMock();
-    if (typeof started === 'string') skipReason = started;
-    else mock = started;
+    ({ mock, skip: skipReason } = await startGovStackMock('payments'));
     built = await build();
     server = await startServer(built.app, { port: 0 });
   }, 150_000);
   afterAll(async () => {
-    if (mock) stopMock(mock.child);
+    await mock?.stop();
     await server?.close();
     built?.rail.close();
   });
