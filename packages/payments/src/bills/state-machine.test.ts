@@ -32,7 +32,7 @@ describe('request-to-pay state machine', () => {
         let state: RtpState = 'created';
         const visited: RtpState[] = [state];
         for (const event of events) {
-          const to = rtpTransitions[state][event];
+          const to: RtpState | undefined = rtpTransitions[state][event];
           if (to === undefined) {
             // An illegal event throws a typed error and changes nothing.
             let code: unknown;
@@ -80,7 +80,7 @@ describe('bill payment state machine', () => {
           let state = start;
           const order = billPaymentStates.indexOf.bind(billPaymentStates);
           for (const event of events) {
-            const to = billPaymentTransitions[state][event];
+            const to: BillPaymentState | undefined = billPaymentTransitions[state][event];
             if (to === undefined) {
               expect(() => nextBillPaymentState(state, event)).toThrow();
               continue;
