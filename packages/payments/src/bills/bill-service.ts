@@ -415,6 +415,42 @@ export function createBillPaymentService(
     return rtp;
   };
 
+  /**
+   * The common start of a payment: a repeat of an earlier request is answered from the store;
+   * otherwise the bill, its inquiry and what is owed, and a draft of the new payment.
+   */
+  const beginPayment = async (
+    context: ActorContext,
+    idempotencyKey: string,
+    request: { billId: string; inquiryId?: string | undefined } & Record<string, unknown>,
+  ) => {
+    const scope = scopeOf(context);
+    const requestHash = hashRequest(request);
+    const earlier = await replay(scope, idempotencyKey, requestHash);
+    if (earlier) return { replayed: true as const, earlier };
+    const biller = route(request.billId);
+    const bill = await fetchBill(biller, request.billId);
+    const inquiry = await checkInquiry(request.inquiryId, bill);
+    const { due, outstanding } = await payable(bill);
+    const now = clock.now().toISOString();
+    const draft = (
+      fields: Pick<StoredBillPayment, 'amount' | 'method' | 'paymentReference' | 'state'> &
+        Partial<Pick<StoredBillPayment, 'rtpId'>>,
+    ): StoredBillPayment => ({
+      paymentId: generateId(),
+      billId: bill.billId,
+      billerId: bill.billerId,
+      ...(request.inquiryId ? { inquiryId: request.inquiryId } : {}),
+      ...fields,
+      createdAt: now,
+      updatedAt: now,
+      idempotencyScope: scope,
+      idempotencyKey,
+      requestHash,
+    });
+    return { replayed: false as const, biller, bill, inquiry, due, outstanding, draft };
+  };
+
   const paid = async (context: ActorContext, payment: StoredBillPayment) =>
     record(context, 'payment.bill.paid', billSubject(payment.billerId, payment.billId), {
       paymentId: payment.paymentId,
@@ -458,38 +494,25 @@ export function createBillPaymentService(
     async payBill(context, input) {
       const parsed = parse(payBillSchema, input, '[payments/bills] bill payment');
       const { idempotencyKey, ...request } = parsed;
-      const scope = scopeOf(context);
-      const requestHash = hashRequest({ operation: 'payBill', ...request });
-      const earlier = await replay(scope, idempotencyKey, requestHash);
-      if (earlier) return publicPayment(earlier);
-
-      const bill = await fetchBill(route(parsed.billId), parsed.billId);
-      const inquiry = await checkInquiry(parsed.inquiryId, bill);
-      const { due, outstanding } = await payable(bill);
+      const begun = await beginPayment(context, idempotencyKey, {
+        operation: 'payBill',
+        ...request,
+      });
+      if (begun.replayed) return publicPayment(begun.earlier);
+      const { bill, inquiry, due, outstanding, draft } = begun;
       const amount = parsed.amount ?? {
         amount: inquiry ? inquiry.outstanding : outstanding,
         currency: bill.currency,
       };
       checkAmount(bill, outstanding, amount);
       const rtp = await checkRtp(context, parsed, bill, amount);
-
-      const now = clock.now().toISOString();
-      const payment: StoredBillPayment = {
-        paymentId: generateId(),
-        billId: bill.billId,
-        billerId: bill.billerId,
+      const payment = draft({
         amount,
         method: 'transfer',
         paymentReference: parsed.paymentReference,
-        ...(parsed.inquiryId ? { inquiryId: parsed.inquiryId } : {}),
         ...(rtp ? { rtpId: rtp.rtpId } : {}),
         state: 'recorded',
-        createdAt: now,
-        updatedAt: now,
-        idempotencyScope: scope,
-        idempotencyKey,
-        requestHash,
-      };
+      });
       const raced = await recordPayment(payment, due);
       if (raced) return publicPayment(raced);
       await paid(context, payment);
@@ -509,20 +532,14 @@ export function createBillPaymentService(
           'vouchers are not enabled on this service',
         );
       const { idempotencyKey, voucherNumber, ...request } = parsed;
-      const scope = scopeOf(context);
       // The voucher number is a secret: only a hash of it enters the stored request hash.
-      const requestHash = hashRequest({
+      const begun = await beginPayment(context, idempotencyKey, {
         operation: 'payBillWithVoucher',
         ...request,
         voucher: hashRequest(voucherNumber),
       });
-      const earlier = await replay(scope, idempotencyKey, requestHash);
-      if (earlier) return publicPayment(earlier);
-
-      const biller = route(parsed.billId);
-      const bill = await fetchBill(biller, parsed.billId);
-      await checkInquiry(parsed.inquiryId, bill);
-      const { due, outstanding } = await payable(bill);
+      if (begun.replayed) return publicPayment(begun.earlier);
+      const { biller, bill, due, outstanding, draft } = begun;
       const voucher = await vouchers.inspect(voucherNumber);
       if (!voucher)
         throw new PaymentError('VOUCHER_INVALID', '[payments/bills] invalid voucher number', {
@@ -541,22 +558,12 @@ export function createBillPaymentService(
             : error;
         }
       }
-      const now = clock.now().toISOString();
-      const payment: StoredBillPayment = {
-        paymentId: generateId(),
-        billId: bill.billId,
-        billerId: bill.billerId,
+      const payment = draft({
         amount: voucher.amount,
         method: 'voucher',
         paymentReference: voucher.serialNumber,
-        ...(parsed.inquiryId ? { inquiryId: parsed.inquiryId } : {}),
         state: 'pending',
-        createdAt: now,
-        updatedAt: now,
-        idempotencyScope: scope,
-        idempotencyKey,
-        requestHash,
-      };
+      });
       // Reserve the bill first: a voucher is redeemed only for a bill that it alone will pay.
       const raced = await recordPayment(payment, due);
       if (raced) return publicPayment(raced);
