@@ -8,8 +8,9 @@ import {
   type RequestBodyOf,
 } from '@govblocks/core/client';
 import { z } from 'zod';
-import type { BillPaymentService } from '../bills/ports.js';
+import type { Biller, BillPaymentService } from '../bills/ports.js';
 import {
+  type Bill,
   type BillInquiry,
   type BillPayment,
   inquireBillSchema,
@@ -21,9 +22,11 @@ import {
   respondToRequestToPaySchema,
   rtpKeySchema,
 } from '../bills/schemas.js';
+import type { paths as BillerInquiryPaths } from './generated/p2g-bill-inquiry-biller-request.js';
 import type { paths as BillInquiryPaths } from './generated/p2g-bill-inquiry-request.js';
 import type { paths as BillPaymentPaths } from './generated/p2g-bill-payment-request.js';
 import type { paths as BillerRtpPaths } from './generated/p2g-biller-rtp-req.js';
+import type { paths as MarkBillPaidPaths } from './generated/p2g-mark-bill-ppayment-request.js';
 import type { paths as PayerRtpResponsePaths } from './generated/p2g-payer-rtp-response.js';
 import type { paths as RtpStatusPaths } from './generated/p2g-rtp-status-update-request.js';
 import type { paths as VoucherPaymentPaths } from './generated/p2g-voucher-redemptionfor-bill-payment.js';
@@ -306,6 +309,161 @@ export function govstackBillPayments(
       return asRtp(answer.requestToPay);
     },
 
+    close: () => http.close(),
+  };
+}
+
+// ───────────────────────────── A biller over HTTP ─────────────────────────────
+
+/**
+ * The biller's answer to a bill inquiry, written by hand from GovStack's
+ * `P2G-api/billInquiryBillerResponse.yml` (published as a chat answer wrapped around YAML, so it
+ * cannot be generated). Lenient: only the members we read; `currency` is a govblocks extension
+ * (the spec's amounts carry none).
+ */
+export const billInquiryBillerResponseSchema = z.looseObject({
+  code: z.string().max(2),
+  reason: z.string().optional(),
+  requestID: z.string().optional(),
+  billId: z.string(),
+  billDetails: z
+    .looseObject({
+      billerId: z.string().optional(),
+      billerName: z.string().optional(),
+      billStatus: z.string().optional(),
+      dueDate: z.union([z.string(), z.number()]).optional(),
+      amountonDueDate: z.number().int().optional(),
+      amountAfterDueDate: z.number().int().optional(),
+      currency: z.string().optional(),
+      /** Extension: the smallest part the biller takes (absent: payment in full only). */
+      minimumPayment: z.number().int().positive().optional(),
+      payerId: z.string().optional(),
+    })
+    .optional(),
+});
+export type BillInquiryBillerResponse = z.infer<typeof billInquiryBillerResponseSchema>;
+
+/** The biller's answer to a mark-bill-payment advice (`markBillPpaymentResponse.yml`), lenient. */
+const markBillPaymentAnswerSchema = z.looseObject({
+  responseCode: z.string().optional(),
+  reason: z.string().optional(),
+  status: z.enum(['ACK', 'RJC']).optional(),
+  rejectReason: z.string().optional(),
+});
+
+export interface GovStackBillerOptions {
+  /** Base URL of the biller's (or aggregator's) P2G API. */
+  baseUrl: string;
+  billerId: string;
+  billerName: string;
+  billPrefix: string;
+  /** The currency of the biller's amounts when its answers do not name one. */
+  currency: string;
+  /** `X-Platform-TenantId`. Default `default`. */
+  tenantId?: string;
+  /** Sent as the payer FI header. Default `govblocks-payments`. */
+  payerFiId?: string;
+  http?: Omit<HttpClientOptions, 'baseUrl' | 'name'>;
+}
+
+const billStatusOf = (status: string | undefined): Bill['status'] => {
+  const text = (status ?? 'open').toLowerCase();
+  if (text.startsWith('paid')) return 'paid';
+  if (text.startsWith('cancel')) return 'cancelled';
+  if (text.startsWith('expired')) return 'expired';
+  return 'open';
+};
+const isoOf = (value: string | number | undefined) =>
+  value === undefined
+    ? undefined
+    : new Date(typeof value === 'number' ? value * 1000 : value).toISOString();
+
+/**
+ * A {@link Biller} over an agency's (or aggregator's) GovStack P2G biller API:
+ * `GET /bills/{billId}` (billInquiryBiller; the answer is read in the shape of
+ * `billInquiryBillerResponse`) and `POST /billTransferRequests` (markBillPayment; `status`
+ * `ACK`/`RJC` in the answer, or `responseCode` 00 for an accepted advice). It expects billers
+ * that answer in the response; the spec's asynchronous variant (the answer POSTed back later)
+ * is not supported. A `code` other than 00 reads as an unknown bill.
+ *
+ * @example
+ * const water = govstackBiller({ baseUrl: 'https://billing.water.example.gov', billerId: 'WATER',
+ *   billerName: 'City Water', billPrefix: 'WTR-', currency: 'KES' });
+ * createBillPaymentService({ store, billers: [water], audit });
+ */
+export function govstackBiller(
+  options: GovStackBillerOptions,
+): Biller & { close(): Promise<void> } {
+  const http: HttpClient = createHttpClient({
+    ...options.http,
+    baseUrl: options.baseUrl,
+    name: `payments/biller-${options.billerId}`,
+  });
+  const inquiryApi = createOpenApiClient<BillerInquiryPaths>(http);
+  const markApi = createOpenApiClient<MarkBillPaidPaths>(http);
+  const headers = () => ({
+    'X-CorrelationID': correlationId(),
+    'X-Platform-TenantId': options.tenantId ?? 'default',
+    'X-PayerFI-Id': options.payerFiId ?? 'govblocks-payments',
+  });
+  return {
+    specificationVersion: 'biller/v1',
+    billerId: options.billerId,
+    billerName: options.billerName,
+    billPrefix: options.billPrefix,
+    async getBill(billId) {
+      const response = await inquiryApi.send('get', '/bills/{billId}', {
+        params: { billId },
+        headers: headers(),
+        acceptStatus: [400, 404],
+        schema: billInquiryBillerResponseSchema,
+      });
+      const answer = response.data;
+      if (response.status >= 400 || answer.code !== '00' || !answer.billDetails) return undefined;
+      const details = answer.billDetails;
+      const dueDate = isoOf(details.dueDate);
+      return {
+        billId: answer.billId,
+        billerId: options.billerId,
+        billerName: details.billerName ?? options.billerName,
+        ...(details.payerId ? { payerId: details.payerId } : {}),
+        currency: details.currency ?? options.currency,
+        amountDue: details.amountonDueDate ?? 0,
+        ...(details.amountAfterDueDate !== undefined
+          ? { amountAfterDueDate: details.amountAfterDueDate }
+          : {}),
+        ...(dueDate ? { dueDate } : {}),
+        status: billStatusOf(details.billStatus),
+        ...(details.minimumPayment ? { partialPayment: { minimum: details.minimumPayment } } : {}),
+      };
+    },
+    async markPaid(advice) {
+      // The spec's advice, with what a biller needs to settle parts (govblocks extensions).
+      const body = {
+        requestID: advice.paymentId.replaceAll('-', '').slice(-12),
+        billId: advice.billId,
+        PaymentReferenceID: advice.paymentReference,
+        amount: advice.amount.amount,
+        currency: advice.amount.currency,
+        settles: advice.settles,
+      };
+      const answer = await markApi.call('post', '/billTransferRequests', {
+        body,
+        headers: headers(),
+        // The biller dedupes repeats of one advice by this key (the payment's id).
+        idempotencyKey: advice.paymentId,
+        schema: markBillPaymentAnswerSchema,
+      });
+      if (answer.status === 'RJC')
+        return {
+          status: 'rejected',
+          reason:
+            (['Def', 'Dup', 'Und'] as const).find((code) => code === answer.rejectReason) ?? 'Und',
+        };
+      if (answer.status === 'ACK' || answer.responseCode === '00')
+        return { status: 'acknowledged' };
+      return { status: 'rejected', reason: 'Und' };
+    },
     close: () => http.close(),
   };
 }

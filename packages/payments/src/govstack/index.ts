@@ -1,2 +1,9 @@
 export { type GovStackAccountMapperOptions, govstackAccountMapper } from './account-mapper.js';
-export { type GovStackBillPaymentsOptions, govstackBillPayments } from './bills-remote.js';
+export {
+  type BillInquiryBillerResponse,
+  billInquiryBillerResponseSchema,
+  type GovStackBillerOptions,
+  type GovStackBillPaymentsOptions,
+  govstackBiller,
+  govstackBillPayments,
+} from './bills-remote.js';
