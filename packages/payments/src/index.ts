@@ -1,3 +1,63 @@
+export {
+  type BillPaymentServiceDependencies,
+  createBillPaymentService,
+} from './bills/bill-service.js';
+export { BillPaymentError, type BillPaymentErrorCode } from './bills/errors.js';
+export {
+  billVoucherRedeemer,
+  type MemoryBiller,
+  type MemoryBillInput,
+  memoryBiller,
+  memoryBillPaymentStore,
+} from './bills/memory.js';
+export type {
+  Biller,
+  BillInquiryRecord,
+  BillPaymentAdvice,
+  BillPaymentAdviceResult,
+  BillPaymentService,
+  BillPaymentStore,
+  BillVoucherRedeemer,
+  RecordPaymentResult,
+  StoredBillPayment,
+  StoredRequestToPay,
+} from './bills/ports.js';
+export {
+  type Bill,
+  type BillInquiry,
+  type BillPayment,
+  type BillStatus,
+  billSchema,
+  type InquireBillInput,
+  type InquireBillsByPayerInput,
+  inquireBillSchema,
+  inquireBillsByPayerSchema,
+  type PayBillInput,
+  type PayBillWithVoucherInput,
+  payBillSchema,
+  payBillWithVoucherSchema,
+  type RequestToPay,
+  type RequestToPayInput,
+  type RespondToRequestToPayInput,
+  type RtpKey,
+  requestToPaySchema,
+  respondToRequestToPaySchema,
+} from './bills/schemas.js';
+export {
+  type BillPaymentEvent,
+  type BillPaymentState,
+  billPaymentEvents,
+  billPaymentStates,
+  billPaymentTransitions,
+  nextBillPaymentState,
+  nextRtpState,
+  type RtpEvent,
+  type RtpState,
+  rtpEvents,
+  rtpStates,
+  rtpTransitions,
+  terminalRtpStates,
+} from './bills/state-machine.js';
 export { type AccountMapperDependencies, createAccountMapper } from './engine/account-mapper.js';
 export { memoryPaymentStore } from './engine/memory-store.js';
 export {

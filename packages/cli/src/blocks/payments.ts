@@ -88,6 +88,30 @@ async function serve(options: ServeOptions): Promise<RunningServer> {
         }
       : {}),
   });
+  // P2G bill payments, over a development biller (`DEMO-…` bill ids; --seed adds DEMO-1001).
+  const { mountBillPayments } = await import('@govblocks/payments/http');
+  const { sqlBillPaymentStore } = await import('@govblocks/payments/sql');
+  const biller = payments.memoryBiller({
+    billerId: 'DEMO',
+    billerName: 'Demo agency',
+    billPrefix: 'DEMO-',
+    bills: options.seed
+      ? [{ billId: 'DEMO-1001', currency: 'USD', amountDue: 5000, status: 'open' }]
+      : [],
+  });
+  mountBillPayments(app, {
+    bills: payments.createBillPaymentService({
+      store: db ? await sqlBillPaymentStore(db) : payments.memoryBillPaymentStore(),
+      billers: [biller],
+      vouchers: payments.billVoucherRedeemer({
+        service: vouchers,
+        store: voucherStore,
+        secretKey,
+        settlementAccount: () => 'DEMO-SETTLEMENT',
+      }),
+      audit,
+    }),
+  });
   const server = await startServer(app, { port: options.port, host: options.host });
   if (!db)
     options.io.err(

@@ -16,6 +16,12 @@ export {
 } from './g2p-v3.js';
 export { type PaymentsHttpOptions, paymentsHttpApp } from './legacy-app.js';
 export {
+  billPaymentsHttpApp,
+  mountBillPayments,
+  type P2gCallbackOptions,
+  type P2gHttpOptions,
+} from './p2g.js';
+export {
   type MerchantDirectory,
   mountVouchersV3,
   type VouchersV3Options,

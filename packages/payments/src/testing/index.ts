@@ -1,3 +1,8 @@
+export {
+  type BillPaymentServiceConformanceOptions,
+  billPaymentServiceConformanceSuite,
+  type ConformanceBill,
+} from './bill-conformance.js';
 export { type RailConformanceOptions, railConformanceSuite } from './rail-conformance.js';
 export {
   type PaymentServiceConformanceOptions,
