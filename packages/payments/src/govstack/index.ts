@@ -1,11 +1,5 @@
 export { type GovStackAccountMapperOptions, govstackAccountMapper } from './account-mapper.js';
 export {
-<<<<<<< HEAD
-  type GovStackPaymentServiceOptions,
-  govstackPaymentService,
-  govstackUnsupportedMethods,
-} from './payment-remote.js';
-=======
   type BillInquiryBillerResponse,
   billInquiryBillerResponseSchema,
   type GovStackBillerOptions,
@@ -13,4 +7,8 @@ export {
   govstackBiller,
   govstackBillPayments,
 } from './bills-remote.js';
->>>>>>> pay-p2g
+export {
+  type GovStackPaymentServiceOptions,
+  govstackPaymentService,
+  govstackUnsupportedMethods,
+} from './payment-remote.js';
