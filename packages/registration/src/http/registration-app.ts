@@ -19,6 +19,7 @@ import {
   serviceMeasuresJsonSchema,
 } from '../registration/statistics.js';
 import type { ApplicationStatus } from '../registration/transitions.js';
+import { registrationExtensionBase, registrationPortHeader } from './registration-port.js';
 
 export interface RegistrationHttpAppOptions {
   auth?: AuthOptions;
@@ -30,22 +31,6 @@ export interface RegistrationHttpAppOptions {
    */
   mediatorRoles?: string[];
 }
-
-/**
- * Request header with which a govblocks client (the `govstackRegistrationService` adapter) asks
- * the GovStack routes for the port's own semantics: send `registration/v1`. Then every answer
- * also carries the port's objects in a `govblocks` member (`EService`, `EForm`, `Application`,
- * `Task`, `{ task, application }`), list filters the GovStack API lacks are honoured
- * (`status`, `serviceKey` on `applications`; `status`, `roles` on `tasks`), `PUT
- * applications/{fileId}` submits exactly as `submit` does (`ILLEGAL_TRANSITION` when the
- * application cannot be submitted, instead of answering it unchanged), and `POST
- * tasks/{id}/complete` no longer claims an open task first (`completeTask` needs a claimed one).
- * Without the header the GovStack routes answer exactly as GovStack's tests expect.
- */
-export const registrationPortHeader = 'GovBlocks-Port';
-
-/** Base path of the govblocks extension routes (port calls the GovStack API has no route for). */
-export const registrationExtensionBase = '/govblocks/v1';
 
 const mediatorPattern = /^[a-zA-Z0-9_]+\/[a-zA-Z0-9_]+\/[a-zA-Z0-9_]+\/[a-zA-Z0-9_-]+$/;
 
@@ -153,7 +138,7 @@ const completeBody = z.looseObject({
  * extension routes for the port calls GovStack has no route for, under `/govblocks/v1`:
  * `POST services` (defineService), `PUT applications/{id}/form-data` (updateApplication),
  * `POST applications/{id}/withdraw`, `POST applications/{id}/feedback`, `POST tasks/{id}/claim`.
- * See {@link registrationPortHeader} for how a govblocks client gets the port's exact semantics.
+ * See `registrationPortHeader` for how a govblocks client gets the port's exact semantics.
  *
  * @example
  * await startServer(registrationHttpApp(service, { auth: { apiKeys: { keys } } }), { port: 3333 });
@@ -197,7 +182,7 @@ export function registrationHttpApp(
     return context;
   }
 
-  /** True when the caller asked for the port's objects and semantics ({@link registrationPortHeader}). */
+  /** True when the caller asked for the port's objects and semantics (`registrationPortHeader`). */
   const port = (c: HttpContext) =>
     c.req.header(registrationPortHeader) === registrationSpecificationVersion;
   const withPort = <T extends object>(c: HttpContext, body: T, value: unknown) =>

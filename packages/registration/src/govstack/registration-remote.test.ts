@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import type { ActorContext } from '@govblocks/core';
+import { manualClock, UnauthorizedError } from '@govblocks/core';
+import { type RunningServer, startServer } from '@govblocks/core/http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryAuditTrail } from '../audit/audit-reader.js';
+import { registrationHttpApp } from '../http/registration-app.js';
+import { exactIdentifierDedup } from '../registration/dedup.js';
+import { memoryDocumentStore } from '../registration/document-stores.js';
+import { createRegistrationService } from '../registration/engine.js';
+import { memoryRegistrationStore } from '../registration/memory-store.js';
+import type { RegistrationService } from '../registration/ports.js';
+import { createRegistry } from '../registry/engine.js';
+import { memoryRegistryStore } from '../registry/memory-store.js';
+import {
+  conformanceAdmin,
+  conformanceBirthService,
+  conformanceClerk,
+  conformanceOtherParent,
+  conformanceParent,
+  describeRegistrationConformance,
+} from '../testing/index.js';
+import { govstackRegistrationService } from './registration-remote.js';
+
+// The round trip: remote adapter → HTTP binding → engine passes the same kit as the engine.
+// Each call carries the acting party's own bearer token; the binding verifies it (here against
+// a table of issued tokens, standing in for an identity provider) and derives the actor from the
+// claims, so applicant isolation and operator roles are decided by the server.
+let current: RegistrationService;
+const forwarding = new Proxy({} as RegistrationService, {
+  get: (_target, name) => {
+    const value = current[name as keyof RegistrationService];
+    return typeof value === 'function'
+      ? (value as (...args: unknown[]) => unknown).bind(current)
+      : value;
+  },
+});
+
+const issued = new Map<string, Record<string, unknown>>();
+/** Issues an access token for an actor, as an identity provider would after a login. */
+function tokenFor(context: ActorContext): string {
+  const token = randomUUID();
+  const { actor } = context;
+  issued.set(token, {
+    sub: actor.onBehalfOf ?? actor.id,
+    ...(actor.onBehalfOf ? { act: { sub: actor.id } } : {}),
+    roles: actor.roles,
+    actor_type: actor.type,
+  });
+  return token;
+}
+
+let server: RunningServer;
+beforeAll(async () => {
+  server = await startServer(
+    registrationHttpApp(forwarding, {
+      auth: {
+        bearer: {
+          async verify(token) {
+            const claims = issued.get(token);
+            if (!claims) throw new UnauthorizedError('unknown token');
+            return claims;
+          },
+        },
+      },
+    }),
+    { port: 0 },
+  );
+});
+afterAll(() => server?.close());
+
+function engine() {
+  const clock = manualClock();
+  const audit = memoryAuditTrail({ clock });
+  const registry = createRegistry({
+    store: memoryRegistryStore(),
+    audit,
+    auditReader: audit,
+    clock,
+  });
+  current = createRegistrationService({
+    store: memoryRegistrationStore(),
+    registry,
+    audit,
+    clock,
+    documents: memoryDocumentStore(),
+    dedup: [exactIdentifierDedup({ fields: ['/child/nationalId'] })],
+  });
+  return { registry, audit };
+}
+
+const remote = (options: { extensions?: boolean } = {}) =>
+  govstackRegistrationService({
+    baseUrl: server.url,
+    informationMediatorClient: 'eGovStack/GOV/90000009/eregistrations-dev',
+    credentials: (context) => ({ authorization: `Bearer ${tokenFor(context)}` }),
+    retries: 0,
+    ...options,
+  });
+
+describeRegistrationConformance({
+  name: 'remote over the HTTP binding (engine on memory)',
+  async setup() {
+    const { registry } = engine();
+    return { service: remote(), registry };
+  },
+});
+
+describe('govstackRegistrationService over the binding', () => {
+  it('acts as the party whose token it sends: the audit trail names the person, not the adapter', async () => {
+    const { registry, audit } = engine();
+    await registry.defineRegistry(conformanceAdmin, {
+      name: 'births',
+      version: '1.0',
+      schema: { type: 'object' },
+    });
+    const service = remote();
+    await service.defineService(conformanceAdmin, {
+      ...conformanceBirthService,
+      requiredDocuments: [],
+    });
+    const draft = await service.createApplication(conformanceParent, {
+      service: 'birth-registration',
+      formData: { child: { firstName: 'A', lastName: 'B', birthDate: '2025-01-01' } },
+    });
+    const created = audit.events.find((event) => event.action === 'application.created');
+    expect(created?.actor).toMatchObject({ type: 'person', id: 'parent-1' });
+    // A token for someone else cannot reach the application, whatever the adapter is asked.
+    await expect(service.getApplication(conformanceOtherParent, draft.id)).rejects.toMatchObject({
+      code: 'APPLICATION_NOT_FOUND',
+      status: 404,
+    });
+    expect(audit.events.at(-1)).toMatchObject({
+      action: 'application.access.denied',
+      actor: { id: 'parent-2' },
+    });
+  });
+
+  it('refuses calls without a valid credential', async () => {
+    engine();
+    const anonymous = govstackRegistrationService({
+      baseUrl: server.url,
+      credentials: () => ({ authorization: 'Bearer not-issued' }),
+      retries: 0,
+    });
+    await expect(anonymous.listServices(conformanceParent)).rejects.toMatchObject({
+      code: 'UNAUTHORIZED',
+      status: 401,
+    });
+  });
+
+  it('answers NOT_SUPPORTED for extension calls when extensions are switched off', async () => {
+    engine();
+    const govstackOnly = remote({ extensions: false });
+    for (const call of [
+      () => govstackOnly.defineService(conformanceAdmin, conformanceBirthService),
+      () => govstackOnly.updateApplication(conformanceParent, 'x', {}),
+      () => govstackOnly.withdraw(conformanceParent, 'x'),
+      () => govstackOnly.giveFeedback(conformanceParent, 'x', { rating: 5 }),
+      () => govstackOnly.claimTask(conformanceClerk, 'x'),
+      () => govstackOnly.getDocument(conformanceParent, 'x', 'y'),
+    ]) {
+      await expect(call()).rejects.toMatchObject({ code: 'NOT_SUPPORTED', status: 501 });
+    }
+    // The GovStack routes still work.
+    expect(await govstackOnly.listServices(conformanceParent)).toEqual([]);
+  });
+
+  it('checks input before sending it', async () => {
+    engine();
+    await expect(
+      remote().completeTask(conformanceClerk, 'x', { decision: 'approve', reason: '' }),
+    ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(
+      remote().createApplication(conformanceParent, { service: 'x', extra: 1 } as never),
+    ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+});
