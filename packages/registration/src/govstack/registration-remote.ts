@@ -212,12 +212,12 @@ function applicationFrom(body: Json): Application {
   };
 }
 
-function taskFrom(body: Json): Task {
+function taskFrom(body: Json, fallbackId = ''): Task {
   if (body.govblocks !== undefined) return portObject(taskSchema, body.govblocks, 'task');
   const state = body.state;
   const assignee = text(body.assigneeId);
   return {
-    id: String(body.taskId ?? ''),
+    id: text(body.taskId) ?? fallbackId,
     applicationId: String(body.fileId ?? body.mainTaskId ?? ''),
     serviceId: String(body.serviceId ?? ''),
     serviceKey: String(body.serviceName ?? body.serviceId ?? ''),
@@ -824,7 +824,7 @@ export function govstackRegistrationService(
         const application = applicationFrom({ ...body, applicationData: {} });
         return {
           task: {
-            ...taskFrom({ ...body, state: 'completed' }),
+            ...taskFrom({ ...body, state: 'completed' }, taskId),
             decision: parsed.decision,
             reason: parsed.reason,
             completedAt: at,
