@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { ActorContext } from '@govblocks/core';
 import { manualClock, UnauthorizedError } from '@govblocks/core';
-import { type RunningServer, startServer } from '@govblocks/core/http';
+import { createHttpApp, type RunningServer, sendJson, startServer } from '@govblocks/core/http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryAuditTrail } from '../audit/audit-reader.js';
 import { registrationHttpApp } from '../http/registration-app.js';
@@ -174,5 +174,67 @@ describe('govstackRegistrationService over the binding', () => {
     await expect(
       remote().createApplication(conformanceParent, { service: 'x', extra: 1 } as never),
     ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+});
+
+describe('govstackRegistrationService against a GovStack-only product', () => {
+  // A product that answers GovStack's shapes only: no `govblocks` members, no extension routes.
+  let product: RunningServer;
+  const pdf = new TextEncoder().encode('%PDF-1.7 product');
+  beforeAll(async () => {
+    const app = createHttpApp({ name: 'product', logger: { warn() {}, error() {} } });
+    app.post('/documents', (c) =>
+      sendJson(c, { code: 0, type: 'application/pdf', message: 'stored', url: '/files/doc-9' }),
+    );
+    app.get('/applications/:fileId/documents/:documentId', (c) =>
+      c.body(pdf, 200, {
+        'content-type': 'application/pdf',
+        'content-disposition': 'attachment; filename="scan.pdf"',
+      }),
+    );
+    app.post('/govblocks/v1/tasks/:taskId/claim', () => {
+      throw new Error('boom');
+    });
+    product = await startServer(app, { port: 0 });
+  });
+  afterAll(() => product?.close());
+
+  const adapter = () =>
+    govstackRegistrationService({
+      baseUrl: product.url,
+      informationMediatorClient: 'eGovStack/GOV/90000009/eregistrations-dev',
+      retries: 0,
+    });
+
+  it('builds document references from what it sent and what it read', async () => {
+    const ref = await adapter().uploadDocument(conformanceParent, 'file-1', {
+      key: 'medical-certificate',
+      fileName: 'cert.pdf',
+      contentType: 'application/pdf',
+      content: pdf,
+    });
+    expect(ref).toMatchObject({
+      id: 'doc-9',
+      key: 'medical-certificate',
+      size: pdf.byteLength,
+      sha256: createHash('sha256').update(pdf).digest('hex'),
+    });
+    const fetched = await adapter().getDocument(conformanceParent, 'file-1', 'doc-9');
+    expect([...fetched.content]).toEqual([...pdf]);
+    expect(fetched.ref).toMatchObject({
+      id: 'doc-9',
+      fileName: 'scan.pdf',
+      contentType: 'application/pdf',
+      sha256: ref.sha256,
+    });
+  });
+
+  it('tells a missing extension route from a failing one', async () => {
+    await expect(adapter().withdraw(conformanceParent, 'file-1')).rejects.toMatchObject({
+      code: 'NOT_SUPPORTED',
+    });
+    await expect(adapter().claimTask(conformanceClerk, 'task-1')).rejects.toMatchObject({
+      code: 'REMOTE_ERROR',
+    });
   });
 });
