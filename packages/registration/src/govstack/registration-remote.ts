@@ -121,9 +121,11 @@ const text = (value: unknown): string | undefined =>
 const object = (value: unknown): Json =>
   typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : {};
 const segment = (value: string) => encodeURIComponent(value);
-/** A GovStack path with its `{name}` segments filled (typed by the generated `paths`). */
-const specPath = (path: keyof paths, values: Record<string, string> = {}) =>
-  (path as string).replace(/\{(\w+)\}/g, (_, name: string) => segment(values[name] ?? ''));
+/** A path template with its `{name}` segments filled and encoded. */
+const fill = (template: string, values: Record<string, string> = {}) =>
+  template.replace(/\{(\w+)\}/g, (_, name: string) => segment(values[name] ?? ''));
+/** A GovStack path, filled (typed by the generated `paths`, so a renamed path fails to compile). */
+const specPath = (path: keyof paths, values: Record<string, string> = {}) => fill(path, values);
 
 const govstackStatuses: Record<string, ApplicationStatus> = {
   PENDING: 'submitted',
@@ -336,6 +338,41 @@ export function govstackRegistrationService(
 
   const extension = (path: string) => `${registrationExtensionBase}${path}`;
 
+  /** One call of a govblocks extension route; it answers the port's own object. */
+  async function viaExtension<T>(
+    context: ActorContext,
+    call: {
+      method: keyof RegistrationService;
+      verb: 'POST' | 'PUT';
+      template: string;
+      values?: Record<string, string>;
+      body?: Json;
+      /** Names the applicant the actor acts for, as the GovStack routes do. */
+      applicant?: boolean;
+      schema: z.ZodType;
+      what: string;
+    },
+  ): Promise<T> {
+    const route: Route = { method: call.method, path: extension(call.template), extension: true };
+    const applicantId = call.applicant ? applicantOf(context) : undefined;
+    const body =
+      call.body || applicantId
+        ? { ...call.body, ...(applicantId ? { applicantId } : {}) }
+        : undefined;
+    return run(route, async () =>
+      portObject<T>(
+        call.schema,
+        await client.request({
+          method: call.verb,
+          path: extension(fill(call.template, call.values)),
+          ...(body ? { body } : {}),
+          ...(await callOptions(context)),
+        }),
+        call.what,
+      ),
+    );
+  }
+
   async function getDocument(
     context: ActorContext,
     applicationId: string,
@@ -437,23 +474,14 @@ export function govstackRegistrationService(
     specificationVersion: registrationSpecificationVersion,
 
     async defineService(context, input) {
-      const route: Route = {
+      return viaExtension<EService>(context, {
         method: 'defineService',
-        path: extension('/services'),
-        extension: true,
-      };
-      return run(route, async () =>
-        portObject<EService>(
-          eServiceSchema,
-          await client.request({
-            method: 'POST',
-            path: route.path,
-            body: input,
-            ...(await callOptions(context)),
-          }),
-          'e-service',
-        ),
-      );
+        verb: 'POST',
+        template: '/services',
+        body: input as Json,
+        schema: eServiceSchema,
+        what: 'e-service',
+      });
     },
 
     async getService(context, idOrKey) {
@@ -542,24 +570,16 @@ export function govstackRegistrationService(
     },
 
     async updateApplication(context, applicationId, formData) {
-      const route: Route = {
+      return viaExtension<Application>(context, {
         method: 'updateApplication',
-        path: extension('/applications/{fileId}/form-data'),
-        extension: true,
-      };
-      const applicantId = applicantOf(context);
-      return run(route, async () =>
-        portObject<Application>(
-          applicationSchema,
-          await client.request({
-            method: 'PUT',
-            path: extension(`/applications/${segment(applicationId)}/form-data`),
-            body: { formData, ...(applicantId ? { applicantId } : {}) },
-            ...(await callOptions(context)),
-          }),
-          'application',
-        ),
-      );
+        verb: 'PUT',
+        template: '/applications/{fileId}/form-data',
+        values: { fileId: applicationId },
+        body: { formData },
+        applicant: true,
+        schema: applicationSchema,
+        what: 'application',
+      });
     },
 
     async uploadDocument(context, applicationId, input) {
@@ -640,27 +660,16 @@ export function govstackRegistrationService(
     },
 
     async withdraw(context, applicationId, reason) {
-      const route: Route = {
+      return viaExtension<Application>(context, {
         method: 'withdraw',
-        path: extension('/applications/{fileId}/withdraw'),
-        extension: true,
-      };
-      const applicantId = applicantOf(context);
-      return run(route, async () =>
-        portObject<Application>(
-          applicationSchema,
-          await client.request({
-            method: 'POST',
-            path: extension(`/applications/${segment(applicationId)}/withdraw`),
-            body: {
-              ...(reason !== undefined ? { reason } : {}),
-              ...(applicantId ? { applicantId } : {}),
-            },
-            ...(await callOptions(context)),
-          }),
-          'application',
-        ),
-      );
+        verb: 'POST',
+        template: '/applications/{fileId}/withdraw',
+        values: { fileId: applicationId },
+        body: reason !== undefined ? { reason } : {},
+        applicant: true,
+        schema: applicationSchema,
+        what: 'application',
+      });
     },
 
     async getApplication(context, applicationId) {
@@ -710,24 +719,16 @@ export function govstackRegistrationService(
     },
 
     async giveFeedback(context, applicationId, input) {
-      const route: Route = {
+      return viaExtension<Application>(context, {
         method: 'giveFeedback',
-        path: extension('/applications/{fileId}/feedback'),
-        extension: true,
-      };
-      const applicantId = applicantOf(context);
-      return run(route, async () =>
-        portObject<Application>(
-          applicationSchema,
-          await client.request({
-            method: 'POST',
-            path: extension(`/applications/${segment(applicationId)}/feedback`),
-            body: { ...input, ...(applicantId ? { applicantId } : {}) },
-            ...(await callOptions(context)),
-          }),
-          'application',
-        ),
-      );
+        verb: 'POST',
+        template: '/applications/{fileId}/feedback',
+        values: { fileId: applicationId },
+        body: { ...input },
+        applicant: true,
+        schema: applicationSchema,
+        what: 'application',
+      });
     },
 
     async listTasks(context, filter = {}) {
@@ -772,22 +773,14 @@ export function govstackRegistrationService(
     },
 
     async claimTask(context, taskId) {
-      const route: Route = {
+      return viaExtension<Task>(context, {
         method: 'claimTask',
-        path: extension('/tasks/{taskId}/claim'),
-        extension: true,
-      };
-      return run(route, async () =>
-        portObject<Task>(
-          taskSchema,
-          await client.request({
-            method: 'POST',
-            path: extension(`/tasks/${segment(taskId)}/claim`),
-            ...(await callOptions(context)),
-          }),
-          'task',
-        ),
-      );
+        verb: 'POST',
+        template: '/tasks/{taskId}/claim',
+        values: { taskId },
+        schema: taskSchema,
+        what: 'task',
+      });
     },
 
     async completeTask(context, taskId, input) {
