@@ -136,6 +136,36 @@ describe('govstackRegistrationService over the binding', () => {
     });
   });
 
+  it('lets only a system name the applicant it acts for, not an operator', async () => {
+    const { registry } = engine();
+    await registry.defineRegistry(conformanceAdmin, {
+      name: 'births',
+      version: '1.0',
+      schema: { type: 'object' },
+    });
+    const service = remote();
+    await service.defineService(conformanceAdmin, {
+      ...conformanceBirthService,
+      requiredDocuments: [],
+    });
+    const draft = await service.createApplication(conformanceParent, {
+      service: 'birth-registration',
+      formData: { child: { firstName: 'A', lastName: 'B', birthDate: '2025-01-01' } },
+    });
+    await service.submit(conformanceParent, draft.id);
+    const withdraw = (token: string) =>
+      fetch(`${server.url}/govblocks/v1/applications/${draft.id}/withdraw`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ applicantId: 'parent-1' }),
+      });
+    const clerk = await withdraw(tokenFor(conformanceClerk));
+    expect(clerk.status).toBe(403);
+    expect((await service.getApplication(conformanceParent, draft.id)).status).toBe('submitted');
+    const portal: ActorContext = { actor: { type: 'service', id: 'portal', roles: [] } };
+    expect((await withdraw(tokenFor(portal))).status).toBe(200);
+  });
+
   it('refuses calls without a valid credential', async () => {
     engine();
     const anonymous = govstackRegistrationService({
@@ -195,6 +225,14 @@ describe('govstackRegistrationService against a GovStack-only product', () => {
     app.post('/govblocks/v1/tasks/:taskId/claim', () => {
       throw new Error('boom');
     });
+    // A remote that is itself an adapter to a GovStack-only product.
+    app.post('/govblocks/v1/applications/:fileId/feedback', (c) =>
+      c.body(
+        JSON.stringify({ type: 'about:blank', status: 501, code: 'NOT_SUPPORTED', title: 'x' }),
+        501,
+        { 'content-type': 'application/problem+json' },
+      ),
+    );
     product = await startServer(app, { port: 0 });
   });
   afterAll(() => product?.close());
@@ -233,6 +271,9 @@ describe('govstackRegistrationService against a GovStack-only product', () => {
     await expect(adapter().withdraw(conformanceParent, 'file-1')).rejects.toMatchObject({
       code: 'NOT_SUPPORTED',
     });
+    await expect(
+      adapter().giveFeedback(conformanceParent, 'file-1', { rating: 2 }),
+    ).rejects.toMatchObject({ code: 'NOT_SUPPORTED', status: 501 });
     await expect(adapter().claimTask(conformanceClerk, 'task-1')).rejects.toMatchObject({
       code: 'REMOTE_ERROR',
     });

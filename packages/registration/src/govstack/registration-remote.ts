@@ -312,9 +312,13 @@ export function govstackRegistrationService(
         cause: error,
       });
     }
-    const bare = error.code === 'NOT_FOUND' || error.code === 'METHOD_NOT_ALLOWED';
+    // No such route: 404 without a registration code, 405, 501 (also a remote's own NOT_SUPPORTED).
+    const remoteStatus = (error as { remoteStatus?: number }).remoteStatus ?? error.status;
     const missingRoute =
-      bare || (error.code === 'REMOTE_ERROR' && [405, 501].includes(error.status));
+      error.code === 'NOT_FOUND' ||
+      error.code === 'METHOD_NOT_ALLOWED' ||
+      remoteCode === 'NOT_SUPPORTED' ||
+      (error.code === 'REMOTE_ERROR' && (remoteStatus === 405 || remoteStatus === 501));
     if (route.extension && missingRoute)
       return new RegistrationNotSupportedError(route.method, route.path, { cause: error });
     if (error.code === 'NOT_FOUND' && route.notFound) {

@@ -175,8 +175,10 @@ export function registrationHttpApp(
         'A credential or an Information-Mediator-Client header is required',
         { status: 401 },
       );
-    // A system (portal, X-Road member) files for the applicant it names.
-    if (onBehalfOf && context.actor.type !== 'person' && !context.actor.onBehalfOf) {
+    // A system (portal, X-Road member) files for the applicant it names. People and operators
+    // act for someone only when their credential says so (a token's `act` claim): an operator
+    // naming an applicant in a body does not become them.
+    if (onBehalfOf && context.actor.type === 'service' && !context.actor.onBehalfOf) {
       context = { ...context, actor: { ...context.actor, onBehalfOf } };
     }
     return context;
