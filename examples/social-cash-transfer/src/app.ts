@@ -76,6 +76,7 @@ const statusLabels: Record<
   in_review: ['Being reviewed', 'blue'],
   more_information_requested: ['More information needed', 'yellow'],
   resubmitted: ['Received again', 'blue'],
+  payment_pending: ['Waiting for payment', 'yellow'],
   approved: ['Approved', 'green'],
   rejected: ['Not approved', 'red'],
   withdrawn: ['Withdrawn', 'grey'],

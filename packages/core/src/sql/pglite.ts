@@ -1,4 +1,6 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { PGlite, PGliteOptions } from '@electric-sql/pglite';
+import { ConfigurationError } from '../errors.js';
 import {
   defineSqlClient,
   isolationClause,
@@ -39,18 +41,57 @@ export async function createPgliteClient(options: PgliteClientOptions = {}): Pro
   return wrapPglite(db);
 }
 
-/** Wraps an already-open PGlite instance (e.g. one shared by several components). */
+/**
+ * Wraps an already-open PGlite instance (e.g. one shared by several components).
+ *
+ * PGlite has a single connection: while a transaction is open, a query on the client itself
+ * (not on the transaction's executor) waits for that transaction to end — from inside it, that
+ * is forever. Typically an engine writes to a second component (an audit log, an outbox) that
+ * shares the same PGlite from inside its own transaction. Such a call is refused at once with a
+ * `ConfigurationError` instead of hanging; give that component its own database or pass it
+ * the transaction's executor.
+ */
 export function wrapPglite(db: PGlite): SqlClient {
+  const open = new AsyncLocalStorage<{ active: boolean }>();
+  const refuseInsideTransaction = () => {
+    if (open.getStore()?.active)
+      throw new ConfigurationError(
+        '[core/sql] this call would deadlock: it uses the PGlite client while a transaction on ' +
+          'the same PGlite is open in this call chain, and PGlite has one connection. Use the ' +
+          "transaction's executor, or give this component its own database.",
+      );
+  };
+  const base = executor(db);
   return defineSqlClient({
     kind: 'pglite',
     label: 'PGlite',
-    base: executor(db),
-    begin: (fn, options) =>
-      db.transaction(async (tx) => {
-        const clause = isolationClause(options);
-        if (clause) await tx.exec(clause);
-        return fn(executor(tx));
-      }),
+    base: {
+      query(text, params) {
+        refuseInsideTransaction();
+        return base.query(text, params);
+      },
+      execute(script) {
+        refuseInsideTransaction();
+        return base.execute(script);
+      },
+    },
+    begin: (fn, options) => {
+      refuseInsideTransaction();
+      const marker = { active: true };
+      return open.run(marker, () =>
+        db
+          .transaction(async (tx) => {
+            const clause = isolationClause(options);
+            if (clause) await tx.exec(clause);
+            return fn(executor(tx));
+          })
+          // Work this transaction started may outlive it (a timer, a relay); after the end the
+          // client is free again.
+          .finally(() => {
+            marker.active = false;
+          }),
+      );
+    },
     end: () => db.close(),
   });
 }

@@ -63,3 +63,35 @@ describe('a closed client', () => {
     expect(() => client.transaction(async () => 1)).toThrow(/PGlite client is closed/);
   });
 });
+
+describe('PGlite single connection', () => {
+  it('refuses a call on the client from inside its own open transaction instead of hanging', async () => {
+    const client = await openDatabase('memory://');
+    try {
+      await client.execute('create table t (n int)');
+      let later: Promise<unknown> | undefined;
+      await expect(
+        client.transaction(async (tx) => {
+          await tx.query('insert into t values (1)');
+          // What an audit log sharing this PGlite would do from inside the engine's transaction.
+          await client.query('insert into t values (2)');
+        }),
+      ).rejects.toMatchObject({ code: 'CONFIGURATION_ERROR', message: /would deadlock/ });
+      await expect(
+        client.transaction(async () => client.transaction(async () => 1)),
+      ).rejects.toMatchObject({ code: 'CONFIGURATION_ERROR' });
+      await client.transaction(async (tx) => {
+        await tx.query('insert into t values (3)');
+        // Work started inside that runs after the commit may use the client.
+        later = new Promise((resolve) => setTimeout(resolve, 20)).then(() =>
+          client.query('insert into t values (4)'),
+        );
+      });
+      await later;
+      const { rows } = await client.query<{ n: number }>('select n from t order by n');
+      expect(rows.map((row) => row.n)).toEqual([3, 4]);
+    } finally {
+      await client.close();
+    }
+  });
+});

@@ -141,6 +141,20 @@ describe('registrationHttpApp', () => {
     expect(
       (await call('GET', '/data/statistics/measures.csv')).headers.get('content-type'),
     ).toContain('text/csv');
+    const days = (await (
+      await call(
+        'GET',
+        '/data/statistics/1.0?startDate=2025-01-30&endDate=2025-02-02&timeframe=day',
+      )
+    ).json()) as Array<{ references: Record<string, unknown> }>;
+    expect(days.map((day) => [day.references.startDate, day.references.endDate])).toEqual([
+      ['2025-01-30', '2025-01-30'],
+      ['2025-01-31', '2025-01-31'],
+      ['2025-02-01', '2025-02-01'],
+      ['2025-02-02', '2025-02-02'],
+    ]);
+    expect(days[0]?.references).toMatchObject({ timeframeDay: true, timeframeWeek: false });
+    expect((await call('GET', '/data/statistics/1.0?timeframe=fortnight')).status).toBe(400);
   });
 
   it('keeps GovStack semantics unless a govblocks client asks for the port’s (GovBlocks-Port)', async () => {
@@ -300,6 +314,6 @@ describe('service measures', () => {
     expect(measures!.satisfaction).toEqual({ responses: 5, averageRating: 4 });
     expect(measures!.medianHoursToDecision).toBe(3.5);
     const csv = serviceMeasuresCsv([measures!]);
-    expect(csv.split('\r\n')[1]).toBe('permit,12,8,6,,0,,0.8,0.333,3.5,5,4,true');
+    expect(csv.split('\r\n')[1]).toBe('permit,12,8,6,,0,,0.8,0.333,3.5,5,4,,,true');
   });
 });

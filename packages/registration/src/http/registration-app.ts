@@ -15,6 +15,8 @@ import {
 import type { Application, EService, Task } from '../registration/schemas.js';
 import {
   collectServiceMeasures,
+  collectServiceMeasuresByPeriod,
+  type ServiceMeasures,
   serviceMeasuresCsv,
   serviceMeasuresJsonSchema,
 } from '../registration/statistics.js';
@@ -41,6 +43,7 @@ const statusCodes: Record<
   draft: { code: 'PENDING', title: 'Draft' },
   submitted: { code: 'PENDING', title: 'Submitted' },
   in_review: { code: 'PENDING', title: 'In review' },
+  payment_pending: { code: 'PENDING', title: 'Payment pending' },
   more_information_requested: { code: 'SENDBACK', title: 'More information requested' },
   resubmitted: { code: 'PENDING', title: 'Resubmitted' },
   approved: { code: 'APPROVED', title: 'Approved' },
@@ -488,30 +491,35 @@ export function registrationHttpApp(
     const context = actor(c);
     const registrationName = c.req.query('registrationName') || undefined;
     if (registrationName) await service.getService(context, registrationName);
-    const timeframe = c.req.query('timeframe');
+    const timeframe = c.req.query('timeframe') || undefined;
+    if (timeframe !== undefined && !['day', 'week', 'month', 'year'].includes(timeframe)) {
+      throw new ValidationError('timeframe is day, week, month or year', [
+        { pointer: '/timeframe', detail: 'day, week, month or year' },
+      ]);
+    }
     const query = {
       startDate: c.req.query('startDate') || undefined,
       endDate: c.req.query('endDate') || undefined,
     };
-    const measures = await collectServiceMeasures(service, context, {
+    const filter = {
       ...(query.startDate ? { startDate: query.startDate } : {}),
       ...(query.endDate ? { endDate: query.endDate } : {}),
       ...(registrationName ? { service: registrationName } : {}),
       ...(c.req.query('operator') ? { operator: c.req.query('operator') } : {}),
       ...(c.req.query('role') ? { role: c.req.query('role') } : {}),
-    });
-    const sum = (pick: (entry: (typeof measures)[number]) => number | null) =>
-      measures.reduce((total, entry) => total + (pick(entry) ?? 0), 0);
-    return sendJson(c, [
-      {
-        processed: sum((entry) => entry.processed),
-        approved: sum((entry) => entry.approved),
-        sentBack: sum((entry) => entry.sentBack),
-        rejected: sum((entry) => entry.rejected),
-        suppressed: measures.some((entry) => entry.suppressed),
+    };
+    const entry = (measures: ServiceMeasures[], startDate: string, endDate: string) => {
+      const sum = (pick: (item: ServiceMeasures) => number | null) =>
+        measures.reduce((total, item) => total + (pick(item) ?? 0), 0);
+      return {
+        processed: sum((item) => item.processed),
+        approved: sum((item) => item.approved),
+        sentBack: sum((item) => item.sentBack),
+        rejected: sum((item) => item.rejected),
+        suppressed: measures.some((item) => item.suppressed),
         references: {
-          startDate: query.startDate ?? '',
-          endDate: query.endDate ?? '',
+          startDate,
+          endDate,
           registrationName: registrationName ?? '',
           operator: c.req.query('operator') ?? '',
           role: c.req.query('role') ?? '',
@@ -520,8 +528,22 @@ export function registrationHttpApp(
           timeframeMonth: timeframe === 'month',
           timeframeYear: timeframe === 'year',
         },
-      },
-    ]);
+      };
+    };
+    // With a timeframe: one entry per day / week / month / year, its dates in `references`.
+    if (timeframe) {
+      const periods = await collectServiceMeasuresByPeriod(service, context, {
+        ...filter,
+        timeframe: timeframe as 'day' | 'week' | 'month' | 'year',
+      });
+      if (periods.length > 0)
+        return sendJson(
+          c,
+          periods.map((period) => entry(period.measures, period.startDate, period.endDate)),
+        );
+    }
+    const measures = timeframe ? [] : await collectServiceMeasures(service, context, filter);
+    return sendJson(c, [entry(measures, query.startDate ?? '', query.endDate ?? '')]);
   };
   app.get('/data/statistics/1.0', statistics);
   app.get('/data/statistics', statistics);

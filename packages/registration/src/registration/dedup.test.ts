@@ -7,7 +7,11 @@ import {
   exactIdentifierDedup,
   normalisedNameBirthDateDedup,
   normaliseName,
+  phoneticKeys,
+  phoneticNameBirthDateDedup,
+  soundsAlike,
   valueAt,
+  weightedFieldsDedup,
 } from './dedup.js';
 import { filesystemDocumentStore } from './document-stores.js';
 
@@ -82,5 +86,127 @@ describe('createRegistrationService options', () => {
         registry: { specificationVersion: 'registry/v2' } as never,
       }),
     ).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_SPECIFICATION_VERSION' }));
+  });
+});
+
+describe('phonetic name matching', () => {
+  const rule = phoneticNameBirthDateDedup({ name: ['/first', '/last'], birthDate: '/born' });
+  const person = (first: string, last: string, born = '2020-01-02') => ({ first, last, born });
+
+  it('matches names that sound alike with the same birth date, not a name or a date alone', () => {
+    expect(rule.score(person('Katherine', 'Smith'), person('Catherine', 'Smyth'))).toBeCloseTo(0.9);
+    expect(
+      rule.score(person('Katherine', 'Smith'), person('Catherine', 'Smyth')),
+    ).toBeGreaterThanOrEqual(rule.threshold);
+    expect(rule.score(person('Zoë', "O'Brien"), person('zoe', 'OBRIEN'))).toBe(1);
+    expect(rule.score(person('Ada', 'Lovelace'), person('Grace', 'Hopper'))).toBe(0.5);
+    expect(
+      rule.score(person('Catherine', 'Smith'), person('Catherine', 'Smith', '2020-01-03')),
+    ).toBe(0.5);
+    expect(rule.score(person('Catherine', 'Smith'), { born: '2020-01-02' })).toBe(0.5);
+    expect(soundsAlike('Иван', 'Иван')).toBe(true);
+    expect(soundsAlike('Иван', 'Пётр')).toBe(false);
+    expect(soundsAlike('', '')).toBe(false);
+    expect(phoneticKeys('Catherine  SMITH')).toEqual([
+      ['K0RN', 'KTRN'],
+      ['SM0', 'XMT'],
+    ]);
+  });
+
+  it('weighs any fields and refuses a bad configuration', () => {
+    const weighted = weightedFieldsDedup({
+      fields: [
+        { pointer: '/name', compare: 'name', weight: 2, phonetic: 0 },
+        { pointer: '/id', compare: 'identifier' },
+        { pointer: '/town', compare: 'exact' },
+      ],
+      threshold: 0.75,
+    });
+    expect(
+      weighted.score(
+        { name: 'Catherine', id: 'A-1', town: 'Tartu' },
+        { name: 'Katherine', id: 'a1', town: 'tartu' },
+      ),
+    ).toBeCloseTo(0.5);
+    expect(
+      weighted.score(
+        { name: 'Cathérine', id: 'A-1', town: 'Tartu' },
+        { name: 'catherine', id: 'a1', town: 'Tartu ' },
+      ),
+    ).toBe(1);
+    expect(() => weightedFieldsDedup({ fields: [], threshold: 0.5 })).toThrow();
+    expect(() =>
+      weightedFieldsDedup({
+        fields: [{ pointer: '/a', compare: 'name', weight: -1 }],
+        threshold: 0.5,
+      }),
+    ).toThrow();
+    expect(() =>
+      weightedFieldsDedup({ fields: [{ pointer: '/a', compare: 'name' }], threshold: 0 }),
+    ).toThrow();
+  });
+
+  const name = fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 30 }),
+    fc
+      .array(
+        fc.constantFrom(
+          'Zoë',
+          "O'Brien",
+          'Smith',
+          'Katherine',
+          'İlker',
+          'Ólafur',
+          'Łukasz',
+          '  ',
+          '-',
+          'ß',
+        ),
+        {
+          maxLength: 4,
+        },
+      )
+      .map((parts) => parts.join(' ')),
+  );
+
+  it('normalises idempotently, whatever the script (property)', () => {
+    fc.assert(
+      fc.property(name, (value) => {
+        expect(normaliseName(normaliseName(value))).toBe(normaliseName(value));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('keys do not depend on case, accents, spacing or punctuation (property)', () => {
+    fc.assert(
+      fc.property(name, (value) => {
+        const noisy = ` ${value.toUpperCase().replaceAll(' ', '  ,')}. `;
+        expect(phoneticKeys(noisy)).toEqual(phoneticKeys(normaliseName(noisy)));
+        expect(phoneticKeys(normaliseName(value))).toEqual(phoneticKeys(value));
+      }),
+    );
+  });
+
+  it('a person always matches themselves, scores are symmetric and within 0–1 (property)', () => {
+    const date = fc
+      .date({ min: new Date('1900-01-01'), max: new Date('2100-01-01'), noInvalidDate: true })
+      .map((value) => value.toISOString().slice(0, 10));
+    fc.assert(
+      fc.property(name, name, date, name, name, date, (first, last, born, first2, last2, born2) => {
+        const a = person(first, last, born);
+        const b = person(first2, last2, born2);
+        const self = rule.score(a, a);
+        // Every field present (a blank part means no name) → a perfect match.
+        if (first.trim() && last.trim() && normaliseName(`${first} ${last}`) !== '')
+          expect(self).toBe(1);
+        expect(rule.score(a, b)).toBe(rule.score(b, a));
+        expect(rule.score(a, b)).toBeGreaterThanOrEqual(0);
+        expect(rule.score(a, b)).toBeLessThanOrEqual(1);
+        if (soundsAlike(`${first} ${last}`, `${first2} ${last2}`))
+          expect(soundsAlike(`${first2} ${last2}`, `${first} ${last}`)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -1,39 +1,57 @@
 import { createHash } from 'node:crypto';
-import type { ActorContext, AuditEventInput, AuditSink, Clock, IdGenerator } from '@govblocks/core';
+import type {
+  ActorContext,
+  AuditEventInput,
+  AuditSink,
+  Clock,
+  IdGenerator,
+  Money,
+} from '@govblocks/core';
 import {
   ConfigurationError,
   ConflictError,
   ForbiddenError,
   hasRole,
+  isGovBlocksError,
+  moneySchema,
   NotFoundError,
   parse,
+  sumMoney,
   systemClock,
   uuidv7Generator,
   ValidationError,
 } from '@govblocks/core';
+import { z } from 'zod';
 import { RegistrationError } from '../errors.js';
-import { createSchemaCompiler } from '../json-schema.js';
+import { type CompiledSchema, createSchemaCompiler } from '../json-schema.js';
 import type { Registry } from '../registry/ports.js';
 import { valueAt } from './dedup.js';
 import {
   type DedupStrategy,
   type DocumentStore,
+  type FeeBill,
+  type FeeCollector,
+  type PendingStep,
   type RegistrationEvent,
   type RegistrationEventSink,
   type RegistrationService,
   type RegistrationStore,
   type RegistrationStoreTx,
   registrationAdminRole,
+  registrationPaymentsRole,
   registrationSpecificationVersion,
 } from './ports.js';
 import {
   type Application,
+  type ApplicationPayment,
   applicationFilterSchema,
   completeTaskInputSchema,
   createApplicationInputSchema,
   defineServiceInputSchema,
   type EService,
   feedbackInputSchema,
+  type PaymentStep,
+  type ReviewStep,
   type Task,
   taskFilterSchema,
   uploadDocumentInputSchema,
@@ -49,11 +67,77 @@ export interface CreateRegistrationServiceOptions {
   documents?: DocumentStore;
   /** Duplicate rules run at submission, for every service. */
   dedup?: DedupStrategy[];
+  /** Collects the fees of payment steps (needed by services with a payment step). */
+  fees?: FeeCollector;
   events?: RegistrationEventSink;
   /** Called when publishing an event fails (the change stays committed). */
   onEventError?: (error: unknown, event: RegistrationEvent) => void;
+  /**
+   * Called when a pending step (issuing a registry record, opening or cancelling a bill) fails
+   * after its state change was committed. The step stays pending; `reconcile()` retries it.
+   */
+  onPendingStepError?: (error: unknown, step: PendingStep) => void;
   clock?: Clock;
   ids?: IdGenerator;
+}
+
+/** What one `reconcile()` pass did. */
+export interface ReconcileResult {
+  /** Pending steps finished. */
+  completed: number;
+  /** Steps that failed again (they stay pending): ids, kinds and error codes only. */
+  failed: Array<{ id: string; kind: PendingStep['kind']; applicationId: string; error: string }>;
+}
+
+/**
+ * The in-process engine: the {@link RegistrationService} port plus what only an engine with a
+ * store can do.
+ */
+export interface RegistrationEngine extends RegistrationService {
+  /**
+   * Finishes pending steps that a crash (or a failing registry or fee collector) left behind:
+   * issues the registry records of committed approvals (with the same deterministic record id,
+   * so a record is never created twice), opens and cancels bills. Run it at start-up and then
+   * periodically. Oldest first, at most `limit` (default 100) steps per call.
+   * Audit: what each step writes (`application.record.issued`, …).
+   */
+  reconcile(options?: { limit?: number }): Promise<ReconcileResult>;
+}
+
+const confirmationSchema = z.strictObject({
+  billId: z.string().min(1).max(256),
+  amount: moneySchema,
+  reference: z.string().min(1).max(256),
+  paidAt: z.iso.datetime({ offset: true }).optional(),
+  collectionCost: moneySchema
+    .refine((value) => value.amount >= 0, 'a cost is not negative')
+    .optional(),
+});
+
+/**
+ * The registry record id of an application's approval: a UUID (version 8) derived from the
+ * application id, so that issuing the record again after a crash finds the same record.
+ */
+export function approvalRecordUuid(applicationId: string): string {
+  const hex = createHash('sha256')
+    .update(`govblocks/registration/approval-record/${applicationId}`)
+    .digest('hex');
+  const variant = ((Number.parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+const isPaymentStep = (step: EService['workflow'][number]): step is PaymentStep =>
+  step.type === 'payment';
+
+/** Costs per currency, sorted by currency; zero amounts kept (a free service costs 0). */
+function costsByCurrency(values: readonly Money[]): Money[] {
+  const currencies = [...new Set(values.map((value) => value.currency))].sort();
+  return currencies.map((currency) =>
+    sumMoney(
+      values.filter((value) => value.currency === currency),
+      currency,
+    ),
+  );
 }
 
 const block = 'registration';
@@ -62,6 +146,7 @@ const liveStatuses: ApplicationStatus[] = [
   'in_review',
   'more_information_requested',
   'resubmitted',
+  'payment_pending',
   'approved',
 ];
 
@@ -87,7 +172,7 @@ function illegal(status: ApplicationStatus, action: string): RegistrationError {
  */
 export function createRegistrationService(
   options: CreateRegistrationServiceOptions,
-): RegistrationService {
+): RegistrationEngine {
   if (!options?.store || !options.audit) {
     throw new ConfigurationError('[registration] createRegistrationService needs store and audit');
   }
@@ -109,7 +194,7 @@ export function createRegistrationService(
     context.actor.id === application.applicantId ||
     context.actor.onBehalfOf === application.applicantId;
   const isServiceOperator = (context: ActorContext, service: EService) =>
-    service.workflow.some((step) => hasRole(context, step.role));
+    service.workflow.some((step) => !isPaymentStep(step) && hasRole(context, step.role));
 
   function actorOf(context: ActorContext): AuditEventInput['actor'] {
     return {
@@ -232,7 +317,7 @@ export function createRegistrationService(
   }
 
   function openTask(application: Application, service: EService): Task {
-    const step = service.workflow[application.currentStep]!;
+    const step = service.workflow[application.currentStep] as ReviewStep;
     return {
       id: ids(),
       applicationId: application.id,
@@ -258,8 +343,18 @@ export function createRegistrationService(
       serviceVersion: application.serviceVersion,
       status: application.status,
       ...(application.registryRecord ? { registryRecord: application.registryRecord } : {}),
+      ...(type === 'application.payment_requested' || type === 'application.payment_confirmed'
+        ? paymentSummary(application)
+        : {}),
       at: application.updatedAt,
     };
+  }
+
+  function paymentSummary(application: Application) {
+    const payment = application.payments?.at(-1);
+    return payment
+      ? { payment: { billId: payment.billId, amount: payment.amount, status: payment.status } }
+      : {};
   }
 
   async function publish(events: RegistrationEvent[]) {
@@ -321,7 +416,254 @@ export function createRegistrationService(
     return content;
   }
 
-  const service: RegistrationService = {
+  /** The application after one step, with what else the same transaction must write. */
+  interface Advance {
+    application: Application;
+    task?: Task;
+    steps: PendingStep[];
+    published: RegistrationEvent['type'][];
+  }
+
+  function pendingStep(
+    application: Application,
+    kind: PendingStep['kind'],
+    stepKey: string,
+    payload: Record<string, unknown>,
+  ): PendingStep {
+    return {
+      id: `${application.id}:${kind}:${stepKey}`,
+      applicationId: application.id,
+      kind,
+      payload,
+      createdAt: now(),
+      attempts: 0,
+    };
+  }
+
+  /** Approves an application in review: the decision, its cost, and the record to issue. */
+  function approve(
+    application: Application,
+    owner: EService,
+    context: ActorContext,
+    extra: { step: string; reason: string },
+    at: string,
+  ): Advance {
+    const updated: Application = {
+      ...transition(application, 'approve', context, extra),
+      decision: { decision: 'approved', reason: extra.reason, at },
+      ...transactionCost(application, owner),
+    };
+    const steps: PendingStep[] = [];
+    if (owner.registry) {
+      steps.push(
+        pendingStep(updated, 'issue_record', 'approval', {
+          registry: owner.registry.registry,
+          version: owner.registry.version,
+          uuid: approvalRecordUuid(updated.id),
+          content: registryContent(owner, updated, at),
+          actor: context.actor,
+        }),
+      );
+    }
+    return { application: updated, steps, published: ['application.approved'] };
+  }
+
+  /** The processing cost plus what collecting the paid fees cost, at the decision. */
+  function transactionCost(application: Application, owner: EService) {
+    const costs: Money[] = [
+      ...(owner.processingCost ? [owner.processingCost] : []),
+      ...(application.payments ?? []).flatMap((payment) =>
+        payment.status === 'paid' && payment.collectionCost ? [payment.collectionCost] : [],
+      ),
+    ];
+    return costs.length > 0 ? { transactionCost: costsByCurrency(costs) } : {};
+  }
+
+  /**
+   * Moves an application (in review, or just submitted) to workflow step `index`: a review
+   * step's task, a payment step's bill, or — past the last step — the approval.
+   */
+  function enterStep(
+    application: Application,
+    owner: EService,
+    index: number,
+    context: ActorContext,
+  ): Advance {
+    const step = owner.workflow[index];
+    if (!step) {
+      return approve(
+        application,
+        owner,
+        context,
+        { step: owner.workflow.at(-1)!.key, reason: 'all steps completed' },
+        now(),
+      );
+    }
+    const moved = { ...application, currentStep: index };
+    if (!isPaymentStep(step)) {
+      return { application: moved, task: openTask(moved, owner), steps: [], published: [] };
+    }
+    const lines = step.fees.map((key) => {
+      const fee = (owner.fees ?? []).find((candidate) => candidate.key === key)!;
+      return { key: fee.key, name: fee.name, amount: fee.amount };
+    });
+    const amount = sumMoney(
+      lines.map((line) => line.amount),
+      lines[0]!.amount.currency,
+    );
+    const payment: ApplicationPayment = {
+      billId: `${application.id}.${step.key}`,
+      stepKey: step.key,
+      amount: { amount: amount.amount, currency: amount.currency },
+      lines,
+      status: 'pending',
+      requestedAt: now(),
+    };
+    const updated: Application = {
+      ...transition(moved, 'request_payment', context, { step: step.key }),
+      payments: [...(application.payments ?? []), payment],
+    };
+    const bill: FeeBill = {
+      billId: payment.billId,
+      applicationId: application.id,
+      serviceKey: application.serviceKey,
+      stepKey: step.key,
+      payerId: application.applicantId,
+      amount: payment.amount,
+      lines,
+    };
+    return {
+      application: updated,
+      steps: [pendingStep(updated, 'open_bill', step.key, { bill })],
+      published: ['application.payment_requested'],
+    };
+  }
+
+  /** Writes what an {@link Advance} adds besides the application itself. */
+  async function writeAdvance(tx: RegistrationStoreTx, context: ActorContext, advance: Advance) {
+    if (advance.task) await tx.insertTask(advance.task);
+    for (const step of advance.steps) await tx.insertPendingStep(step);
+    const payment = advance.application.payments?.at(-1);
+    if (advance.published.includes('application.payment_requested') && payment) {
+      await audit.record(
+        applicationEvent(context, advance.application, 'application.payment_requested', {
+          bill: payment.billId,
+          amount: payment.amount.amount,
+          currency: payment.amount.currency,
+        }),
+      );
+    }
+  }
+
+  const errorCode = (error: unknown) =>
+    isGovBlocksError(error) ? error.code : error instanceof Error ? error.name : 'ERROR';
+
+  /**
+   * Finishes a committed pending step: the side effect (idempotent), then — in one transaction —
+   * what it changes on the application, its audit event, and the step marked done.
+   * Returns the application afterwards, or undefined when the step failed (it stays pending).
+   */
+  async function runStep(
+    step: PendingStep,
+    onError: (error: unknown) => void = (error) => options.onPendingStepError?.(error, step),
+  ): Promise<Application | undefined> {
+    try {
+      let change: ((application: Application) => Application | undefined) | undefined;
+      let action: string | undefined;
+      let details: AuditEventInput['details'] = {};
+      const payload = step.payload;
+      if (step.kind === 'issue_record') {
+        if (!options.registry)
+          throw new ConfigurationError('[registration] no registry configured');
+        const ref = { registry: String(payload.registry), version: String(payload.version) };
+        const created = await options.registry.create(
+          { actor: payload.actor as ActorContext['actor'] },
+          ref,
+          payload.content as Record<string, unknown>,
+          { uuid: String(payload.uuid) },
+        );
+        const record = { registry: created.registry, version: created.version, uuid: created.uuid };
+        change = (application) =>
+          application.registryRecord ? undefined : { ...application, registryRecord: record };
+        action = 'application.record.issued';
+        details = { registryRecord: record.uuid, registry: `${record.registry}/${record.version}` };
+      } else if (step.kind === 'open_bill') {
+        if (!options.fees)
+          throw new ConfigurationError('[registration] no fee collector configured');
+        const bill = payload.bill as FeeBill;
+        const answer = await options.fees.openBill(bill);
+        const collector = {
+          ...(answer?.reference ? { reference: String(answer.reference) } : {}),
+          ...(answer?.paymentUrl ? { paymentUrl: String(answer.paymentUrl) } : {}),
+        };
+        if (Object.keys(collector).length > 0) {
+          change = (application) => ({
+            ...application,
+            payments: (application.payments ?? []).map((payment) =>
+              payment.billId === bill.billId ? { ...payment, collector } : payment,
+            ),
+          });
+        }
+      } else {
+        if (!options.fees)
+          throw new ConfigurationError('[registration] no fee collector configured');
+        await options.fees.cancelBill(String(payload.billId));
+      }
+      const system: ActorContext = { actor: { type: 'system', id: 'registration', roles: [] } };
+      return await store.transaction(async (tx) => {
+        const current = await tx.getPendingStep(step.id, { forUpdate: true });
+        const application = await tx.getApplication(step.applicationId, { forUpdate: true });
+        if (!current || current.doneAt !== undefined || !application) return application;
+        let result = application;
+        const changed = change?.(application);
+        if (changed) {
+          result = { ...changed, updatedAt: now(), revision: application.revision + 1 };
+          await saveApplication(tx, result, application.revision);
+          if (action) await audit.record(applicationEvent(system, result, action, details));
+        }
+        await tx.updatePendingStep({ ...current, doneAt: now() });
+        return result;
+      });
+    } catch (error) {
+      await store
+        .transaction(async (tx) => {
+          const current = await tx.getPendingStep(step.id, { forUpdate: true });
+          if (current && current.doneAt === undefined) {
+            await tx.updatePendingStep({
+              ...current,
+              attempts: current.attempts + 1,
+              lastError: errorCode(error),
+            });
+          }
+        })
+        .catch(() => undefined);
+      onError(error);
+      return undefined;
+    }
+  }
+
+  /** Runs the steps a command committed; the application as it is afterwards. */
+  async function runSteps(steps: readonly PendingStep[], application: Application) {
+    let latest = application;
+    for (const step of steps) latest = (await runStep(step)) ?? latest;
+    return latest;
+  }
+
+  /** Compiles the target registry's schema, so an approval whose record would not fit is refused up front. */
+  async function registryValidator(
+    context: ActorContext,
+    owner: EService,
+  ): Promise<CompiledSchema | undefined> {
+    if (!owner.registry) return undefined;
+    if (!options.registry) throw new ConfigurationError('[registration] no registry configured');
+    const info = await options.registry.getRegistry(context, {
+      registry: owner.registry.registry,
+      version: owner.registry.version,
+    });
+    return compiler.compile(info.schema, `registry:${info.id}:${info.modifiedAt}`);
+  }
+
+  const service: RegistrationEngine = {
     specificationVersion: registrationSpecificationVersion,
 
     async defineService(context, input) {
@@ -352,6 +694,37 @@ export function createRegistrationService(
           { pointer: '/requiredDocuments', detail: 'no document store configured' },
         ]);
       }
+      const feeIssues: Array<{ pointer: string; detail: string }> = [];
+      parsed.fees.forEach((fee, index) => {
+        if (parsed.fees.findIndex((other) => other.key === fee.key) !== index)
+          feeIssues.push({ pointer: `/fees/${index}/key`, detail: 'fee keys are unique' });
+      });
+      parsed.workflow.forEach((step, index) => {
+        if (!isPaymentStep(step)) return;
+        const fees = step.fees.map((feeKey) => parsed.fees.find((fee) => fee.key === feeKey));
+        fees.forEach((fee, position) => {
+          if (!fee)
+            feeIssues.push({
+              pointer: `/workflow/${index}/fees/${position}`,
+              detail: 'not a fee of this e-service',
+            });
+        });
+        if (new Set(fees.flatMap((fee) => (fee ? [fee.amount.currency] : []))).size > 1)
+          feeIssues.push({
+            pointer: `/workflow/${index}/fees`,
+            detail: 'the fees of one payment step share a currency',
+          });
+        if (!options.fees)
+          feeIssues.push({
+            pointer: `/workflow/${index}`,
+            detail: 'this engine has no fee collector',
+          });
+      });
+      if (feeIssues.length > 0)
+        throw new ValidationError(
+          `[registration] the fees of the e-service do not add up (${feeIssues[0]!.pointer}: ${feeIssues[0]!.detail})`,
+          feeIssues,
+        );
       if (parsed.registry && options.registry) {
         await options.registry.getRegistry(context, {
           registry: parsed.registry.registry,
@@ -371,6 +744,8 @@ export function createRegistrationService(
           eForms: parsed.eForms.map((form) => ({ ...form, id: ids(), version })),
           requiredDocuments: parsed.requiredDocuments,
           workflow: parsed.workflow,
+          fees: parsed.fees,
+          ...(parsed.processingCost ? { processingCost: parsed.processingCost } : {}),
           ...(parsed.registry ? { registry: parsed.registry } : {}),
           createdAt: now(),
         };
@@ -571,6 +946,7 @@ export function createRegistrationService(
 
     async submit(context, applicationId) {
       const events: RegistrationEvent[] = [];
+      const steps: PendingStep[] = [];
       const submitted = await store.transaction(async (tx) => {
         const { application, service: owner } = await owned(tx, context, applicationId);
         const action = application.status === 'more_information_requested' ? 'resubmit' : 'submit';
@@ -631,38 +1007,60 @@ export function createRegistrationService(
             }
           }
         }
-        const updated = transition(application, action, context);
-        await saveApplication(tx, updated, application.revision);
-        await tx.insertTask(openTask(updated, owner));
+        const moved = transition(application, action, context);
         await audit.record(
           applicationEvent(
             context,
-            updated,
+            moved,
             action === 'submit' ? 'application.submitted' : 'application.resubmitted',
           ),
         );
         events.push(
           publishable(
             action === 'submit' ? 'application.submitted' : 'application.resubmitted',
-            updated,
+            moved,
           ),
         );
-        return updated;
+        // The current step: its task, or — a payment first — the bill.
+        const advance = enterStep(moved, owner, moved.currentStep, context);
+        await saveApplication(tx, advance.application, application.revision);
+        await writeAdvance(tx, context, advance);
+        for (const type of advance.published) events.push(publishable(type, advance.application));
+        steps.push(...advance.steps);
+        return advance.application;
       });
+      const result = await runSteps(steps, submitted);
       await publish(events);
-      return submitted;
+      return result;
     },
 
     async withdraw(context, applicationId, reason) {
+      const steps: PendingStep[] = [];
       const withdrawn = await store.transaction(async (tx) => {
         const { application } = await owned(tx, context, applicationId);
-        const updated = transition(
+        const moved = transition(
           application,
           'withdraw',
           context,
           reason ? { reason: reason.slice(0, 2_000) } : {},
         );
+        // An unpaid bill is cancelled with the application.
+        const updated: Application = application.payments?.some(
+          (payment) => payment.status === 'pending',
+        )
+          ? {
+              ...moved,
+              payments: application.payments.map((payment) => {
+                if (payment.status !== 'pending') return payment;
+                steps.push(
+                  pendingStep(moved, 'cancel_bill', payment.stepKey, { billId: payment.billId }),
+                );
+                return { ...payment, status: 'cancelled' as const };
+              }),
+            }
+          : moved;
         await saveApplication(tx, updated, application.revision);
+        for (const step of steps) await tx.insertPendingStep(step);
         for (const task of await tx.listTasks({ applicationId, limit: 1_000, offset: 0 })) {
           if (task.status === 'open' || task.status === 'claimed') {
             await tx.updateTask(
@@ -679,8 +1077,9 @@ export function createRegistrationService(
         await audit.record(applicationEvent(context, updated, 'application.withdrawn'));
         return updated;
       });
-      await publish([publishable('application.withdrawn', withdrawn)]);
-      return withdrawn;
+      const result = await runSteps(steps, withdrawn);
+      await publish([publishable('application.withdrawn', result)]);
+      return result;
     },
 
     async getApplication(context, applicationId) {
@@ -845,110 +1244,204 @@ export function createRegistrationService(
         };
       }
 
-      // The registry record of a final approval is written first, outside the transaction (the
-      // registry is another port, possibly on the same connection), under the revisions checked
-      // here; the transaction then re-checks them, and the record is removed if it fails.
+      // An approval commits the decision together with a pending "issue the record" step, then
+      // issues the record under a deterministic id and marks the step done: a crash in between
+      // leaves the step for reconcile(), never a second record or an approval without one.
       const checked = await load(store.read, false);
+      const validator = checked.finalApproval
+        ? await registryValidator(context, checked.owner)
+        : undefined;
       const at = now();
-      let record: { registry: string; version: string; uuid: string } | undefined;
-      if (checked.finalApproval && checked.owner.registry) {
-        if (!options.registry)
-          throw new ConfigurationError('[registration] no registry configured');
-        const created = await options.registry.create(
-          context,
-          { registry: checked.owner.registry.registry, version: checked.owner.registry.version },
-          registryContent(checked.owner, checked.application, at),
-        );
-        record = { registry: created.registry, version: created.version, uuid: created.uuid };
-      }
-      let result: { task: Task; application: Application };
-      try {
-        result = await store.transaction(async (tx) => {
-          const { task, application, owner, finalApproval } = await load(tx, true);
-          if (
-            task.revision !== checked.task.revision ||
-            application.revision !== checked.application.revision
-          ) {
-            throw new ConflictError(
-              '[registration] the task or application was changed concurrently; reload and retry',
+      const steps: PendingStep[] = [];
+      const result = await store.transaction(async (tx) => {
+        const { task, application, owner, finalApproval } = await load(tx, true);
+        if (
+          task.revision !== checked.task.revision ||
+          application.revision !== checked.application.revision
+        ) {
+          throw new ConflictError(
+            '[registration] the task or application was changed concurrently; reload and retry',
+          );
+        }
+        let advance: Advance;
+        const step = { step: task.stepKey, reason: parsed.reason };
+        if (parsed.decision === 'approve' && !finalApproval) {
+          advance = enterStep(
+            transition(application, 'approve_step', context, step),
+            owner,
+            application.currentStep + 1,
+            context,
+          );
+          advance.published.unshift('application.step_approved');
+        } else if (parsed.decision === 'approve') {
+          advance = approve(application, owner, context, step, at);
+          const content = advance.steps[0]?.payload.content;
+          const issues = validator && content !== undefined ? validator.check(content) : [];
+          if (issues.length > 0) {
+            throw new ValidationError(
+              `[registration] the approved application does not make a valid '${owner.registry!.registry}' record (${issues[0]!.pointer}: ${issues[0]!.detail})`,
+              issues.map((issue) => ({ ...issue, pointer: `/registry${issue.pointer}` })),
             );
           }
-          let updated: Application;
-          let nextTask: Task | undefined;
-          let published: RegistrationEvent['type'];
-          const step = { step: task.stepKey, reason: parsed.reason };
-          if (parsed.decision === 'approve' && !finalApproval) {
-            updated = {
-              ...transition(application, 'approve_step', context, step),
-              currentStep: application.currentStep + 1,
-            };
-            nextTask = openTask(updated, owner);
-            published = 'application.step_approved';
-          } else if (parsed.decision === 'approve') {
-            updated = {
-              ...transition(application, 'approve', context, step),
-              decision: { decision: 'approved', reason: parsed.reason, at },
-              ...(record ? { registryRecord: record } : {}),
-            };
-            published = 'application.approved';
-          } else if (parsed.decision === 'reject') {
-            updated = {
+        } else if (parsed.decision === 'reject') {
+          advance = {
+            application: {
               ...transition(application, 'reject', context, step),
               decision: { decision: 'rejected', reason: parsed.reason, at },
-            };
-            published = 'application.rejected';
-          } else {
-            updated = {
+              ...transactionCost(application, owner),
+            },
+            steps: [],
+            published: ['application.rejected'],
+          };
+        } else {
+          advance = {
+            application: {
               ...transition(application, 'request_information', context, step),
               informationRequest: { reason: parsed.reason, at },
-            };
-            published = 'application.more_information_requested';
-          }
-          await saveApplication(tx, updated, application.revision);
-          const done: Task = {
-            ...task,
-            status: 'completed',
-            decision: parsed.decision,
-            reason: parsed.reason,
-            completedAt: at,
-            revision: task.revision + 1,
+            },
+            steps: [],
+            published: ['application.more_information_requested'],
           };
-          if (!(await tx.updateTask(done, task.revision))) {
-            throw new ConflictError('[registration] the task was changed concurrently');
-          }
-          if (nextTask) await tx.insertTask(nextTask);
-          await audit.record(
-            event(
-              context,
-              'task.completed',
-              { type: 'task', id: task.id },
-              {
-                application: task.applicationId,
-                step: task.stepKey,
-                decision: parsed.decision,
-              },
-            ),
-          );
-          await audit.record(
-            applicationEvent(
-              context,
-              updated,
-              `application.${published.slice('application.'.length)}`,
-              updated.registryRecord ? { registryRecord: updated.registryRecord.uuid } : {},
-            ),
-          );
-          events.push(publishable(published, updated));
-          return { task: done, application: updated };
-        });
-      } catch (error) {
-        if (record && options.registry) {
-          await options.registry
-            .delete(context, { registry: record.registry, version: record.version }, record.uuid)
-            .catch(() => undefined);
         }
-        throw error;
-      }
+        const updated = advance.application;
+        await saveApplication(tx, updated, application.revision);
+        const done: Task = {
+          ...task,
+          status: 'completed',
+          decision: parsed.decision,
+          reason: parsed.reason,
+          completedAt: at,
+          revision: task.revision + 1,
+        };
+        if (!(await tx.updateTask(done, task.revision))) {
+          throw new ConflictError('[registration] the task was changed concurrently');
+        }
+        await audit.record(
+          event(
+            context,
+            'task.completed',
+            { type: 'task', id: task.id },
+            {
+              application: task.applicationId,
+              step: task.stepKey,
+              decision: parsed.decision,
+            },
+          ),
+        );
+        const [first] = advance.published;
+        await audit.record(
+          applicationEvent(context, updated, `application.${first!.slice('application.'.length)}`),
+        );
+        await writeAdvance(tx, context, advance);
+        steps.push(...advance.steps);
+        for (const type of advance.published) events.push(publishable(type, updated));
+        return { task: done, application: updated };
+      });
+      const application = await runSteps(steps, result.application);
+      for (const [index, item] of events.entries())
+        if (item.type === 'application.approved')
+          events[index] = publishable(item.type, application);
       await publish(events);
+      return { task: result.task, application };
+    },
+
+    async confirmPayment(context, confirmation) {
+      const parsed = parse(confirmationSchema, confirmation, '[registration] payment confirmation');
+      if (!isAdmin(context) && !hasRole(context, registrationPaymentsRole)) {
+        throw new ForbiddenError(
+          `[registration] confirming payments needs '${registrationPaymentsRole}'`,
+        );
+      }
+      const applicationId = parsed.billId.split('.')[0]!;
+      const notFound = () =>
+        new RegistrationError('APPLICATION_NOT_FOUND', '[registration] no such bill');
+      const events: RegistrationEvent[] = [];
+      const steps: PendingStep[] = [];
+      const confirmed = await store.transaction(async (tx) => {
+        const application = await tx.getApplication(applicationId, { forUpdate: true });
+        const payment = application?.payments?.find((entry) => entry.billId === parsed.billId);
+        if (!application || !payment) throw notFound();
+        if (payment.status === 'paid') {
+          if (payment.reference === parsed.reference) return application;
+          throw new ConflictError('[registration] this bill was already paid by another payment');
+        }
+        if (payment.status !== 'pending' || application.status !== 'payment_pending')
+          throw illegal(application.status, 'confirm payment for');
+        if (
+          parsed.amount.amount !== payment.amount.amount ||
+          parsed.amount.currency !== payment.amount.currency
+        ) {
+          throw new ValidationError('[registration] the payment does not match the bill', [
+            {
+              pointer: '/amount',
+              detail: `the bill is ${payment.amount.amount} ${payment.amount.currency} (minor units)`,
+            },
+          ]);
+        }
+        const owner = await serviceOf(tx, application.serviceId);
+        const paid: ApplicationPayment = {
+          ...payment,
+          status: 'paid',
+          paidAt: parsed.paidAt ?? now(),
+          reference: parsed.reference,
+          ...(parsed.collectionCost ? { collectionCost: parsed.collectionCost } : {}),
+        };
+        const moved: Application = {
+          ...transition(application, 'confirm_payment', context, { step: payment.stepKey }),
+          payments: application.payments!.map((entry) =>
+            entry.billId === payment.billId ? paid : entry,
+          ),
+        };
+        await audit.record(
+          applicationEvent(context, moved, 'application.payment.confirmed', {
+            bill: paid.billId,
+            amount: paid.amount.amount,
+            currency: paid.amount.currency,
+          }),
+        );
+        events.push(publishable('application.payment_confirmed', moved));
+        const advance = enterStep(moved, owner, application.currentStep + 1, context);
+        await saveApplication(tx, advance.application, application.revision);
+        await writeAdvance(tx, context, advance);
+        if (advance.published.includes('application.approved'))
+          await audit.record(
+            applicationEvent(context, advance.application, 'application.approved'),
+          );
+        steps.push(...advance.steps);
+        for (const type of advance.published) events.push(publishable(type, advance.application));
+        return advance.application;
+      });
+      const application = await runSteps(steps, confirmed);
+      for (const [index, item] of events.entries())
+        if (item.type === 'application.approved')
+          events[index] = publishable(item.type, application);
+      await publish(events);
+      return application;
+    },
+
+    async reconcile(reconcileOptions = {}) {
+      const limit = Math.min(Math.max(reconcileOptions.limit ?? 100, 1), 10_000);
+      const pending = await store.read.listPendingSteps({ limit });
+      const result: ReconcileResult = { completed: 0, failed: [] };
+      for (const step of pending) {
+        let failure: unknown;
+        const application = await runStep(step, (error) => {
+          failure = error;
+          options.onPendingStepError?.(error, step);
+        });
+        if (application && failure === undefined) {
+          result.completed += 1;
+          if (step.kind === 'issue_record')
+            await publish([publishable('application.record_issued', application)]);
+        } else {
+          result.failed.push({
+            id: step.id,
+            kind: step.kind,
+            applicationId: step.applicationId,
+            error: errorCode(failure),
+          });
+        }
+      }
       return result;
     },
   };

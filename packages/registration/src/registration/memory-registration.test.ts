@@ -13,6 +13,7 @@ import {
 import { exactIdentifierDedup } from './dedup.js';
 import { memoryDocumentStore } from './document-stores.js';
 import { createRegistrationService } from './engine.js';
+import { memoryFeeCollector } from './fee-collector.js';
 import { memoryRegistrationStore } from './memory-store.js';
 
 describeRegistrationConformance({
@@ -26,6 +27,7 @@ describeRegistrationConformance({
       auditReader: audit,
       clock,
     });
+    const fees = memoryFeeCollector({ clock });
     const service = createRegistrationService({
       store: memoryRegistrationStore(),
       registry,
@@ -33,8 +35,9 @@ describeRegistrationConformance({
       clock,
       documents: memoryDocumentStore(),
       dedup: [exactIdentifierDedup({ fields: ['/child/nationalId'] })],
+      fees,
     });
-    return { service, registry };
+    return { service, registry, fees };
   },
 });
 

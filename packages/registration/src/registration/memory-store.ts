@@ -1,4 +1,4 @@
-import type { RegistrationStore, RegistrationStoreTx } from './ports.js';
+import type { PendingStep, RegistrationStore, RegistrationStoreTx } from './ports.js';
 import type { Application, EService, Task } from './schemas.js';
 
 /** An in-memory {@link RegistrationStore} for tests and demos: serialised transactions with rollback. */
@@ -6,6 +6,7 @@ export function memoryRegistrationStore(): RegistrationStore {
   let services = new Map<string, EService>();
   let applications = new Map<string, Application>();
   let tasks = new Map<string, Task>();
+  let steps = new Map<string, PendingStep>();
   let queue: Promise<unknown> = Promise.resolve();
   const clone = <T>(value: T): T => structuredClone(value);
 
@@ -92,13 +93,40 @@ export function memoryRegistrationStore(): RegistrationStore {
         .slice(filter.offset, filter.offset + filter.limit)
         .map(clone);
     },
+    async insertPendingStep(step) {
+      if (!steps.has(step.id)) steps.set(step.id, clone(step));
+    },
+    async getPendingStep(id) {
+      return clone(steps.get(id));
+    },
+    async updatePendingStep(step) {
+      if (steps.has(step.id)) steps.set(step.id, clone(step));
+    },
+    async listPendingSteps(filter) {
+      return [...steps.values()]
+        .filter(
+          (step) =>
+            step.doneAt === undefined &&
+            (filter.applicationId === undefined || step.applicationId === filter.applicationId),
+        )
+        .sort((a, b) =>
+          a.createdAt === b.createdAt ? (a.id < b.id ? -1 : 1) : a.createdAt < b.createdAt ? -1 : 1,
+        )
+        .slice(0, filter.limit)
+        .map(clone);
+    },
   };
 
   return {
     read: tx,
     transaction(fn) {
       const run = async () => {
-        const saved = [new Map(services), new Map(applications), new Map(tasks)] as const;
+        const saved = [
+          new Map(services),
+          new Map(applications),
+          new Map(tasks),
+          new Map(steps),
+        ] as const;
         try {
           return await fn(tx);
         } catch (error) {
@@ -106,6 +134,7 @@ export function memoryRegistrationStore(): RegistrationStore {
           services = saved[0];
           applications = saved[1];
           tasks = saved[2];
+          steps = saved[3];
           throw error;
         }
       };

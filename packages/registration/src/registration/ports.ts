@@ -1,7 +1,8 @@
-import type { ActorContext } from '@govblocks/core';
+import type { ActorContext, Money } from '@govblocks/core';
 import type {
   Application,
   ApplicationFilter,
+  ApplicationPayment,
   CompleteTaskInput,
   CreateApplicationInput,
   DefineServiceInput,
@@ -20,6 +21,9 @@ export const registrationSpecificationVersion = 'registration/v1' as const;
 
 /** Role that may define e-services and see every application. */
 export const registrationAdminRole = 'registration.admin';
+
+/** Role of the system (a payments block, a payment gateway) that confirms fee payments. */
+export const registrationPaymentsRole = 'registration.payments';
 
 /**
  * The Registration port: e-services with forms, applications moving through an explicit
@@ -129,17 +133,96 @@ export interface RegistrationService {
     taskId: string,
     input: CompleteTaskInput,
   ): Promise<{ task: Task; application: Application }>;
+
+  /**
+   * A fee payment arrived for the bill of a payment step (`application.payments[].billId`): the
+   * amount and currency must be the bill's (`VALIDATION_FAILED` at `/amount` otherwise). The
+   * application leaves `payment_pending` for the next step's task, or is approved when the
+   * payment was the last step. Needs `registration.payments` (or admin).
+   * Idempotent: the same confirmation again returns the application unchanged; a different
+   * payment reference for a paid bill is `CONFLICT`. @throws APPLICATION_NOT_FOUND for an
+   * unknown bill; ILLEGAL_TRANSITION when the bill is not pending (cancelled by a withdrawal).
+   * Audit: `application.payment.confirmed` and the transitions.
+   */
+  confirmPayment(context: ActorContext, confirmation: PaymentConfirmation): Promise<Application>;
+}
+
+/** What a payment system reports when a bill was paid. */
+export interface PaymentConfirmation {
+  /** The bill's id, as the engine gave it to {@link FeeCollector.openBill}. */
+  billId: string;
+  /** What was paid: must equal the bill. */
+  amount: Money;
+  /** The payment system's reference of the payment (receipt or transaction id). */
+  reference: string;
+  /** When the payment was made (ISO 8601). Default: when the confirmation arrives. */
+  paidAt?: string;
+  /** What collecting it cost (rail, card or agent fee), when the payment system reports it. */
+  collectionCost?: Money;
+}
+
+/** A bill the engine asks a {@link FeeCollector} to collect. */
+export interface FeeBill {
+  billId: string;
+  applicationId: string;
+  serviceKey: string;
+  stepKey: string;
+  /** The applicant (personal data: a collector must not log it). */
+  payerId: string;
+  /** The sum of `lines`. */
+  amount: Money;
+  lines: Array<{ key: string; name: string; amount: Money }>;
+}
+
+/**
+ * Where the fees of payment steps are collected: a bill is opened when an application reaches a
+ * payment step and cancelled when it is withdrawn; the payment system later reports the payment
+ * through {@link RegistrationService.confirmPayment}. Shaped after the GovStack P2G bill payment
+ * flow (the agency is the biller), so a payments block can implement it. In-memory:
+ * `memoryFeeCollector`.
+ */
+export interface FeeCollector {
+  readonly specificationVersion: 'fee-collector/v1';
+  /**
+   * Opens the bill so that it can be paid. Idempotent on `billId` (the engine calls again after a
+   * crash). Returns what the applicant needs to pay it, if anything.
+   */
+  openBill(bill: FeeBill): Promise<{ reference?: string; paymentUrl?: string }>;
+  /** Cancels an unpaid bill. Idempotent; no error for an unknown or paid bill. */
+  cancelBill(billId: string): Promise<void>;
+}
+
+/**
+ * Follow-up work that a state change commits together with itself (in the same store
+ * transaction) and the engine carries out right after: issuing the registry record of an
+ * approval, opening or cancelling a bill. Each is idempotent, so `reconcile()` can finish what a
+ * crash interrupted without doing anything twice.
+ */
+export interface PendingStep {
+  /** Deterministic: `<application id>:<kind>:<step key>`. */
+  id: string;
+  applicationId: string;
+  kind: 'issue_record' | 'open_bill' | 'cancel_bill';
+  /** What the step needs, fixed when it was committed. */
+  payload: Record<string, unknown>;
+  createdAt: string;
+  doneAt?: string;
+  /** Failed attempts so far, and the last error code. */
+  attempts: number;
+  lastError?: string;
 }
 
 /** Published after every application transition, for payments, messaging and the like. */
 export interface RegistrationEvent {
-  type: `application.${'created' | 'submitted' | 'resubmitted' | 'in_review' | 'more_information_requested' | 'approved' | 'rejected' | 'withdrawn' | 'step_approved'}`;
+  type: `application.${'created' | 'submitted' | 'resubmitted' | 'in_review' | 'more_information_requested' | 'approved' | 'rejected' | 'withdrawn' | 'step_approved' | 'payment_requested' | 'payment_confirmed' | 'record_issued'}`;
   applicationId: string;
   serviceKey: string;
   serviceVersion: number;
   status: ApplicationStatus;
   /** The registry record created on approval. */
   registryRecord?: { registry: string; version: string; uuid: string };
+  /** The payment asked for or confirmed (`payment_requested`, `payment_confirmed`). */
+  payment?: Pick<ApplicationPayment, 'billId' | 'amount' | 'status'>;
   at: string;
 }
 
@@ -208,6 +291,13 @@ export interface RegistrationStoreTx {
     limit: number;
     offset: number;
   }): Promise<Task[]>;
+  /** Adds a pending step; an existing id is left as it is. */
+  insertPendingStep(step: PendingStep): Promise<void>;
+  getPendingStep(id: string, options?: { forUpdate?: boolean }): Promise<PendingStep | undefined>;
+  /** Replaces a pending step (done, or an attempt recorded). */
+  updatePendingStep(step: PendingStep): Promise<void>;
+  /** Steps not done yet, oldest first. */
+  listPendingSteps(filter: { applicationId?: string; limit: number }): Promise<PendingStep[]>;
 }
 
 /** Storage of the registration engine. Implementations: `memoryRegistrationStore`, `createSqlRegistrationStore`. */

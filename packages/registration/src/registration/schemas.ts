@@ -1,3 +1,4 @@
+import { moneySchema } from '@govblocks/core';
 import { z } from 'zod';
 import { applicationActions, applicationStatuses } from './transitions.js';
 
@@ -37,12 +38,45 @@ export const requiredDocumentSchema = z.strictObject({
   required: z.boolean().default(true),
 });
 
-export const workflowStepSchema = z.strictObject({
+/** An operator step: a task for the role, completed with approve / reject / request information. */
+export const reviewStepSchema = z.strictObject({
   key,
   name: z.string().min(1).max(256),
+  type: z.literal('review').optional(),
   /** The role an operator needs to claim and complete this step's task. */
   role: z.string().min(1).max(128),
 });
+
+/**
+ * A payment step: the application waits in `payment_pending` for the sum of the named fees (one
+ * currency); a bill is opened through the engine's `FeeCollector`, and the step completes when
+ * `confirmPayment` receives the payment.
+ */
+export const paymentStepSchema = z.strictObject({
+  key,
+  name: z.string().min(1).max(256),
+  type: z.literal('payment'),
+  /** Keys of the e-service's `fees` to collect at this step. */
+  fees: z.array(key).min(1).max(16),
+});
+
+export const workflowStepSchema = z.union([reviewStepSchema, paymentStepSchema]);
+export type WorkflowStep = z.infer<typeof workflowStepSchema>;
+export type ReviewStep = z.infer<typeof reviewStepSchema>;
+export type PaymentStep = z.infer<typeof paymentStepSchema>;
+
+/** A fee of an e-service (GovStack "Payment/fee"): a fixed amount in minor units of a currency. */
+export const feeSchema = z.strictObject({
+  key,
+  name: z.string().min(1).max(256),
+  description: z.string().max(2_000).optional(),
+  /** Integer minor units + ISO 4217 currency: `{ amount: 1500, currency: 'EUR' }` is EUR 15.00. */
+  amount: moneySchema.refine((value) => value.amount > 0, 'a fee is more than zero'),
+});
+export type Fee = z.infer<typeof feeSchema>;
+
+const nonNegativeMoney = moneySchema.refine((value) => value.amount >= 0, 'not negative');
+const moneyValue = z.object({ amount: z.number().int(), currency: z.string() });
 
 /** Where an approved application's data goes: a registry record built from the form data. */
 export const registryTargetSchema = z.strictObject({
@@ -65,8 +99,15 @@ export const defineServiceInputSchema = z.strictObject({
   /** The application form(s); the first is the one applications are made with. */
   eForms: z.array(eFormInputSchema).min(1).max(8),
   requiredDocuments: z.array(requiredDocumentSchema).max(32).default([]),
-  /** Operator steps, in order. At least one (the decision). */
+  /** Steps, in order: operator reviews and payments. At least one. */
   workflow: z.array(workflowStepSchema).min(1).max(16),
+  /** Fees payment steps collect. */
+  fees: z.array(feeSchema).max(32).default([]),
+  /**
+   * What handling one application costs the agency (staff time, printing…), recorded on every
+   * decided application and reported as cost per transaction with the collection costs.
+   */
+  processingCost: nonNegativeMoney.optional(),
   registry: registryTargetSchema.optional(),
 });
 export type DefineServiceInput = z.input<typeof defineServiceInputSchema>;
@@ -85,6 +126,9 @@ export const eServiceSchema = z.object({
   eForms: z.array(eFormSchema),
   requiredDocuments: z.array(requiredDocumentSchema),
   workflow: z.array(workflowStepSchema),
+  /** Absent on services defined before fees existed. */
+  fees: z.array(feeSchema).optional(),
+  processingCost: moneyValue.optional(),
   registry: registryTargetSchema.optional(),
   createdAt: z.string(),
 });
@@ -113,6 +157,27 @@ export const historyEntrySchema = z.object({
 });
 export type HistoryEntry = z.infer<typeof historyEntrySchema>;
 
+/** A payment asked for by a payment step. */
+export const applicationPaymentSchema = z.object({
+  /** Opaque to fee collectors; `<application id>.<step key>`. */
+  billId: z.string(),
+  stepKey: z.string(),
+  amount: moneyValue,
+  lines: z.array(z.object({ key: z.string(), name: z.string(), amount: moneyValue })),
+  status: z.enum(['pending', 'paid', 'cancelled']),
+  requestedAt: z.string(),
+  /** Where the applicant pays, as the fee collector answered when the bill was opened. */
+  collector: z
+    .object({ reference: z.string().optional(), paymentUrl: z.string().optional() })
+    .optional(),
+  paidAt: z.string().optional(),
+  /** The payment system's reference of the payment. */
+  reference: z.string().optional(),
+  /** What collecting the payment cost (rail or card fees), when the payment system reports it. */
+  collectionCost: moneyValue.optional(),
+});
+export type ApplicationPayment = z.infer<typeof applicationPaymentSchema>;
+
 export const applicationSchema = z.object({
   id: z.string(),
   serviceId: z.string(),
@@ -138,6 +203,13 @@ export const applicationSchema = z.object({
   feedback: z
     .object({ rating: z.number().int(), comment: z.string().optional(), at: z.string() })
     .optional(),
+  /** Payments asked for by payment steps, oldest first. */
+  payments: z.array(applicationPaymentSchema).optional(),
+  /**
+   * What the transaction cost, recorded at the decision: the e-service's processing cost plus
+   * the collection costs of its payments, one entry per currency.
+   */
+  transactionCost: z.array(moneyValue).optional(),
   history: z.array(historyEntrySchema),
   createdAt: z.string(),
   updatedAt: z.string(),

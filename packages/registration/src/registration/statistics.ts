@@ -1,5 +1,5 @@
 import type { ActorContext } from '@govblocks/core';
-import { parse } from '@govblocks/core';
+import { formatMoney, parse, ValidationError } from '@govblocks/core';
 import { z } from 'zod';
 import type { RegistrationService } from './ports.js';
 import type { Application, Task } from './schemas.js';
@@ -17,6 +17,11 @@ export const statisticsFilterSchema = z.strictObject({
   role: z.string().max(128).optional(),
   /** Counts below this are suppressed (reported as null) so no person can be singled out. Default 5. */
   minimumCount: z.number().int().min(1).max(100).default(5),
+  /**
+   * Buckets for {@link computeServiceMeasuresByPeriod} (GovStack statistics `timeframe`): UTC
+   * days, ISO weeks (Monday first), calendar months or years, by application creation date.
+   */
+  timeframe: z.enum(['day', 'week', 'month', 'year']).optional(),
 });
 export type StatisticsFilter = z.input<typeof statisticsFilterSchema>;
 
@@ -45,8 +50,33 @@ export interface ServiceMeasures {
   /** Tasks completed per operator (operator ids; counts suppressed like the rest). */
   operatorWorkload: Record<string, SuppressedCount>;
   satisfaction: { responses: SuppressedCount; averageRating: number | null };
+  /**
+   * Fees paid through payment steps, per currency: `amount` in minor units (null when fewer
+   * than the threshold paid), `payments` how many.
+   */
+  feesCollected: Array<{ currency: string; amount: number | null; payments: SuppressedCount }>;
+  /**
+   * Average cost of a completed (decided) transaction, per currency, in minor units rounded to
+   * the nearest unit: the processing cost configured on the e-service plus what collecting its
+   * fees cost, as recorded at each decision. Null when fewer than the threshold were decided.
+   */
+  costPerTransaction: Array<{
+    currency: string;
+    amount: number | null;
+    transactions: SuppressedCount;
+  }>;
   /** True when some figure was suppressed. */
   suppressed: boolean;
+}
+
+/** The measures of one period (`timeframe` bucket). */
+export interface PeriodMeasures {
+  timeframe: 'day' | 'week' | 'month' | 'year';
+  /** First day of the bucket (YYYY-MM-DD), clipped to the filter's `startDate`. */
+  startDate: string;
+  /** Last day of the bucket, clipped to the filter's `endDate`. */
+  endDate: string;
+  measures: ServiceMeasures[];
 }
 
 function median(values: number[]): number | null {
@@ -129,6 +159,35 @@ export function computeServiceMeasures(
       application.feedback ? [application.feedback.rating] : [],
     );
     const enough = (n: number) => n >= k;
+    const paid = scoped.flatMap((application) =>
+      (application.payments ?? []).filter((payment) => payment.status === 'paid'),
+    );
+    const feesCollected = [...new Set(paid.map((payment) => payment.amount.currency))]
+      .sort()
+      .map((currency) => {
+        const list = paid.filter((payment) => payment.amount.currency === currency);
+        return {
+          currency,
+          amount: enough(list.length)
+            ? list.reduce((total, payment) => total + payment.amount.amount, 0)
+            : null,
+          payments: count(list.length),
+        };
+      });
+    const costs = decided.flatMap((application) => application.transactionCost ?? []);
+    const costPerTransaction = [...new Set(costs.map((cost) => cost.currency))]
+      .sort()
+      .map((currency) => {
+        // Every decided application counts, also one that cost nothing in this currency.
+        const total = costs
+          .filter((cost) => cost.currency === currency)
+          .reduce((sum, cost) => sum + cost.amount, 0);
+        return {
+          currency,
+          amount: enough(decided.length) ? Math.round(total / decided.length) : null,
+          transactions: count(decided.length),
+        };
+      });
     result.push({
       service,
       started: count(scoped.length),
@@ -156,6 +215,8 @@ export function computeServiceMeasures(
           ? Math.round((ratings.reduce((a, b) => a + b, 0) / ratings.length) * 100) / 100
           : null,
       },
+      feesCollected,
+      costPerTransaction,
       suppressed:
         suppressed ||
         [toDecision.length, ratings.length, submitted.length].some((n) => n > 0 && n < k),
@@ -164,15 +225,124 @@ export function computeServiceMeasures(
   return result;
 }
 
+const day = 86_400_000;
+const isoDay = (time: number) => new Date(time).toISOString().slice(0, 10);
+
+/** The first day of the bucket holding `date` (YYYY-MM-DD, UTC). */
+function bucketStart(date: string, timeframe: PeriodMeasures['timeframe']): string {
+  switch (timeframe) {
+    case 'day':
+      return date;
+    case 'week': {
+      const time = Date.parse(`${date}T00:00:00Z`);
+      return isoDay(time - ((new Date(time).getUTCDay() + 6) % 7) * day);
+    }
+    case 'month':
+      return `${date.slice(0, 7)}-01`;
+    case 'year':
+      return `${date.slice(0, 4)}-01-01`;
+  }
+}
+
+/** The first day of the bucket after the one starting on `start`. */
+function nextBucket(start: string, timeframe: PeriodMeasures['timeframe']): string {
+  const time = Date.parse(`${start}T00:00:00Z`);
+  const date = new Date(time);
+  switch (timeframe) {
+    case 'day':
+      return isoDay(time + day);
+    case 'week':
+      return isoDay(time + 7 * day);
+    case 'month':
+      return isoDay(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1));
+    case 'year':
+      return isoDay(Date.UTC(date.getUTCFullYear() + 1, 0, 1));
+  }
+}
+
+/** Most buckets one call computes (ten years of days). */
+export const maximumStatisticsPeriods = 3_700;
+
 /**
- * Reads every application and task the actor may see (page by page) and computes the measures.
- * Use an admin (`registration.admin`) context for agency-wide figures.
+ * {@link computeServiceMeasures} per period: every `timeframe` bucket from `startDate` (or the
+ * first application) to `endDate` (or the last), empty ones included, oldest first. Applications
+ * fall in the bucket of their creation date (a cohort: their later decisions count there too).
+ * Suppression applies within each bucket, so small buckets show more nulls.
+ * @throws VALIDATION_FAILED without `timeframe`, or for more than {@link maximumStatisticsPeriods} buckets.
  */
-export async function collectServiceMeasures(
+export function computeServiceMeasuresByPeriod(
+  applications: readonly Application[],
+  tasks: readonly Task[],
+  filter: StatisticsFilter,
+): PeriodMeasures[] {
+  const options = parse(statisticsFilterSchema, filter, '[registration] statistics filter');
+  const { timeframe } = options;
+  if (!timeframe) {
+    throw new ValidationError('[registration] a timeframe is needed for periods', [
+      { pointer: '/timeframe', detail: 'day, week, month or year' },
+    ]);
+  }
+  const { startDate: from, endDate: to, ...rest } = options;
+  const days = applications
+    .map((application) => application.createdAt.slice(0, 10))
+    .filter((date) => (from === undefined || date >= from) && (to === undefined || date <= to))
+    .sort();
+  const first = from ?? days[0];
+  // No end date and nothing after the start: the one bucket holding the start.
+  const last = to ?? days.at(-1) ?? first;
+  if (first === undefined || last === undefined || first > last) return [];
+  const groups = new Map<string, Application[]>();
+  for (const application of applications) {
+    const date = application.createdAt.slice(0, 10);
+    if (date < first || date > last) continue;
+    const key = bucketStart(date, timeframe);
+    const list = groups.get(key) ?? [];
+    list.push(application);
+    groups.set(key, list);
+  }
+  const tasksByApplication = new Map<string, Task[]>();
+  for (const task of tasks) {
+    const list = tasksByApplication.get(task.applicationId) ?? [];
+    list.push(task);
+    tasksByApplication.set(task.applicationId, list);
+  }
+  const periods: PeriodMeasures[] = [];
+  for (
+    let start = bucketStart(first, timeframe);
+    start <= last;
+    start = nextBucket(start, timeframe)
+  ) {
+    if (periods.length >= maximumStatisticsPeriods) {
+      throw new ValidationError(
+        `[registration] more than ${maximumStatisticsPeriods} periods: narrow the dates or widen the timeframe`,
+        [{ pointer: '/timeframe', detail: 'too many periods' }],
+      );
+    }
+    const end = isoDay(Date.parse(`${nextBucket(start, timeframe)}T00:00:00Z`) - day);
+    const members = groups.get(start) ?? [];
+    periods.push({
+      timeframe,
+      // Dates as text (YYYY-MM-DD sort as days): the later start, the earlier end.
+      startDate: [start, first].sort()[1]!,
+      endDate: [end, last].sort()[0]!,
+      measures:
+        members.length === 0
+          ? []
+          : computeServiceMeasures(
+              members,
+              members.flatMap((application) => tasksByApplication.get(application.id) ?? []),
+              rest,
+            ),
+    });
+  }
+  return periods;
+}
+
+async function readAll(
   service: RegistrationService,
   context: ActorContext,
-  filter: StatisticsFilter = {},
-): Promise<ServiceMeasures[]> {
+  filter: StatisticsFilter,
+): Promise<{ applications: Application[]; tasks: Task[] }> {
   const applications: Application[] = [];
   for (let offset = 0; ; offset += 1_000) {
     const page = await service.listApplications(context, {
@@ -189,6 +359,30 @@ export async function collectServiceMeasures(
     tasks.push(...page);
     if (page.length < 1_000) break;
   }
+  return { applications, tasks };
+}
+
+/** Like {@link collectServiceMeasures}, per `timeframe` period ({@link computeServiceMeasuresByPeriod}). */
+export async function collectServiceMeasuresByPeriod(
+  service: RegistrationService,
+  context: ActorContext,
+  filter: StatisticsFilter,
+): Promise<PeriodMeasures[]> {
+  parse(statisticsFilterSchema, filter, '[registration] statistics filter');
+  const { applications, tasks } = await readAll(service, context, filter);
+  return computeServiceMeasuresByPeriod(applications, tasks, filter);
+}
+
+/**
+ * Reads every application and task the actor may see (page by page) and computes the measures.
+ * Use an admin (`registration.admin`) context for agency-wide figures.
+ */
+export async function collectServiceMeasures(
+  service: RegistrationService,
+  context: ActorContext,
+  filter: StatisticsFilter = {},
+): Promise<ServiceMeasures[]> {
+  const { applications, tasks } = await readAll(service, context, filter);
   return computeServiceMeasures(applications, tasks, filter);
 }
 
@@ -230,6 +424,31 @@ export const serviceMeasuresJsonSchema = {
           averageRating: { type: ['number', 'null'] },
         },
       },
+      feesCollected: {
+        type: 'array',
+        description: 'Fees paid, per currency, in minor units of the currency (ISO 4217).',
+        items: {
+          type: 'object',
+          properties: {
+            currency: { type: 'string' },
+            amount: { type: ['integer', 'null'] },
+            payments: { type: ['integer', 'null'] },
+          },
+        },
+      },
+      costPerTransaction: {
+        type: 'array',
+        description:
+          'Average cost of a decided application, per currency, in minor units: processing cost plus fee collection costs.',
+        items: {
+          type: 'object',
+          properties: {
+            currency: { type: 'string' },
+            amount: { type: ['integer', 'null'] },
+            transactions: { type: ['integer', 'null'] },
+          },
+        },
+      },
       suppressed: { type: 'boolean' },
     },
   },
@@ -248,8 +467,21 @@ const csvColumns = [
   'medianHoursToDecision',
   'satisfactionResponses',
   'averageRating',
+  'feesCollected',
+  'costPerTransaction',
   'suppressed',
 ] as const;
+
+/** `EUR 15.00; USD 2.00` (decimal, for people); empty when every amount is suppressed. */
+function moneyCell(values: ReadonlyArray<{ currency: string; amount: number | null }>): string {
+  return values
+    .flatMap((value) =>
+      value.amount === null
+        ? []
+        : [`${value.currency} ${formatMoney({ amount: value.amount, currency: value.currency })}`],
+    )
+    .join('; ');
+}
 
 function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
@@ -273,6 +505,8 @@ export function serviceMeasuresCsv(measures: readonly ServiceMeasures[]): string
       entry.medianHoursToDecision,
       entry.satisfaction.responses,
       entry.satisfaction.averageRating,
+      moneyCell(entry.feesCollected ?? []),
+      moneyCell(entry.costPerTransaction ?? []),
       entry.suppressed,
     ]
       .map(csvCell)

@@ -2,8 +2,14 @@ import { manualClock } from '@govblocks/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { memoryAuditTrail } from '../audit/audit-reader.js';
-import { conformanceAdmin, conformanceClerk, conformanceParent } from '../testing/index.js';
+import {
+  conformanceAdmin,
+  conformanceClerk,
+  conformanceParent,
+  conformancePayments,
+} from '../testing/index.js';
 import { createRegistrationService } from './engine.js';
+import { memoryFeeCollector } from './fee-collector.js';
 import { memoryRegistrationStore } from './memory-store.js';
 import {
   type ApplicationStatus,
@@ -57,6 +63,12 @@ describe('application transition table', () => {
           if (visited.includes('submitted')) expect(visited.indexOf('draft')).toBe(0);
           for (const [index, value] of visited.entries()) {
             if (isFinal(value)) expect(index).toBe(visited.length - 1);
+            // A payment is only asked for after submission, and left only by paying or withdrawing.
+            if (value === 'payment_pending') {
+              expect(visited.slice(0, index)).toContain('submitted');
+              const after = visited[index + 1];
+              if (after !== undefined) expect(['in_review', 'withdrawn']).toContain(after);
+            }
           }
         },
       ),
@@ -71,7 +83,8 @@ type Command =
   | 'approve'
   | 'reject'
   | 'request_information'
-  | 'update';
+  | 'update'
+  | 'pay';
 
 describe('registration engine under random commands (property)', () => {
   it('only ever moves along the table; refused commands change nothing', async () => {
@@ -85,7 +98,12 @@ describe('registration engine under random commands (property)', () => {
           schema: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
         },
       ],
-      workflow: [{ key: 'decide', name: 'Decide', role: 'birth.clerk' }],
+      fees: [{ key: 'fee', name: 'Fee', amount: { amount: 500, currency: 'EUR' } }],
+      workflow: [
+        { key: 'check', name: 'Check', role: 'birth.clerk' },
+        { key: 'pay', name: 'Pay', type: 'payment' as const, fees: ['fee'] },
+        { key: 'decide', name: 'Decide', role: 'birth.clerk' },
+      ],
     };
     await fc.assert(
       fc.asyncProperty(
@@ -98,19 +116,22 @@ describe('registration engine under random commands (property)', () => {
             'reject',
             'request_information',
             'update',
+            'pay',
           ),
           {
             minLength: 1,
-            maxLength: 12,
+            maxLength: 16,
           },
         ),
         async (commands) => {
           const clock = manualClock();
           const audit = memoryAuditTrail({ clock });
+          const fees = memoryFeeCollector({ clock });
           const engine = createRegistrationService({
             store: memoryRegistrationStore(),
             audit,
             clock,
+            fees,
           });
           await engine.defineService(conformanceAdmin, service);
           const draft = await engine.createApplication(conformanceParent, {
@@ -128,6 +149,12 @@ describe('registration engine under random commands (property)', () => {
                   return engine.withdraw(conformanceParent, draft.id);
                 case 'update':
                   return engine.updateApplication(conformanceParent, draft.id, { name: 'y' });
+                case 'pay': {
+                  const current = await engine.getApplication(conformanceParent, draft.id);
+                  const bill = current.payments?.find((payment) => payment.status === 'pending');
+                  if (!bill) throw new Error('no bill');
+                  return engine.confirmPayment(conformancePayments, fees.pay(bill.billId));
+                }
                 case 'claim': {
                   const [task] = await engine.listTasks(conformanceClerk, {
                     applicationId: draft.id,
@@ -170,6 +197,10 @@ describe('registration engine under random commands (property)', () => {
             }
             for (const entry of current.history.slice(1))
               expect(nextStatus(entry.from!, entry.action as never)).toBe(entry.to);
+            // Waiting for a payment exactly when a bill is pending.
+            expect(current.status === 'payment_pending').toBe(
+              (current.payments ?? []).some((payment) => payment.status === 'pending'),
+            );
             previous = current;
           }
         },

@@ -5,6 +5,7 @@ export const applicationStatuses = [
   'in_review',
   'more_information_requested',
   'resubmitted',
+  'payment_pending',
   'approved',
   'rejected',
   'withdrawn',
@@ -21,6 +22,8 @@ export const applicationActions = [
   'request_information',
   'resubmit',
   'withdraw',
+  'request_payment',
+  'confirm_payment',
 ] as const;
 export type ApplicationAction = (typeof applicationActions)[number];
 
@@ -30,24 +33,30 @@ export type ApplicationAction = (typeof applicationActions)[number];
  *   before a decision;
  * - an operator claims the task of a submitted or resubmitted application (→ in review; also
  *   the next step's task of an application already in review), approves a step (more steps
- *   follow: stays in review), approves the last step, rejects, or asks for more information.
+ *   follow: stays in review), approves the last step, rejects, or asks for more information;
+ * - a payment step asks for the e-service's fees (→ payment pending), either right after
+ *   submission (the first step is a payment) or after a review step; a confirmed payment
+ *   returns the application to review (the next step's task, or the approval when the payment
+ *   was the last step — approval is only ever reached from `in_review`).
  * `approved`, `rejected` and `withdrawn` are final.
  */
 export const transitionTable: Readonly<
   Record<ApplicationStatus, Partial<Record<ApplicationAction, ApplicationStatus>>>
 > = Object.freeze({
   draft: { submit: 'submitted', withdraw: 'withdrawn' },
-  submitted: { claim: 'in_review', withdraw: 'withdrawn' },
+  submitted: { claim: 'in_review', request_payment: 'payment_pending', withdraw: 'withdrawn' },
   in_review: {
     claim: 'in_review',
     approve_step: 'in_review',
     approve: 'approved',
     reject: 'rejected',
     request_information: 'more_information_requested',
+    request_payment: 'payment_pending',
     withdraw: 'withdrawn',
   },
   more_information_requested: { resubmit: 'resubmitted', withdraw: 'withdrawn' },
   resubmitted: { claim: 'in_review', withdraw: 'withdrawn' },
+  payment_pending: { confirm_payment: 'in_review', withdraw: 'withdrawn' },
   approved: {},
   rejected: {},
   withdrawn: {},

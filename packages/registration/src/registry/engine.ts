@@ -1,6 +1,8 @@
 import type { ActorContext, AuditEventInput, AuditSink, Clock, IdGenerator } from '@govblocks/core';
 import {
   ConfigurationError,
+  ConflictError,
+  canonicalJson,
   isUuid,
   parse,
   systemClock,
@@ -341,18 +343,33 @@ export function createRegistry(options: CreateRegistryOptions): Registry {
       });
     },
 
-    async create(context, ref, content) {
+    async create(context, ref, content, options) {
       const parsedContent = parse(
         jsonObjectSchema,
         content,
         '[registration/registry] record content',
       );
+      const uuid = options?.uuid;
+      if (uuid !== undefined && !isUuid(uuid)) {
+        throw new ValidationError('[registration/registry] uuid must be a UUID', [
+          { pointer: '/uuid', detail: 'not a UUID' },
+        ]);
+      }
       return store.transaction(async (tx) => {
         const definition = await resolve(tx, ref);
         assertContent(definition, parsedContent, '[registration/registry] record content');
+        if (uuid !== undefined) {
+          const existing = await tx.getRecord(definition.id, uuid.toLowerCase());
+          if (existing) {
+            if (canonicalJson(existing.content) === canonicalJson(parsedContent)) return existing;
+            throw new ConflictError(
+              '[registration/registry] a record with this uuid exists with other content',
+            );
+          }
+        }
         const time = now();
         const record: RegistryRecord = {
-          uuid: ids(),
+          uuid: uuid?.toLowerCase() ?? ids(),
           registry: definition.name,
           version: definition.version,
           content: parsedContent,

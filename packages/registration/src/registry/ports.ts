@@ -70,9 +70,18 @@ export interface Registry {
 
   /**
    * Creates a record with a new uuid. `content` is validated against the registry's schema.
-   * Not idempotent (each call creates a record). Audit: `registry.record.created`.
+   * Not idempotent (each call creates a record), unless `options.uuid` is given: the record then
+   * gets that uuid, and a second call with the same uuid and equal content returns the existing
+   * record (no new audit event); different content is `CONFLICT`. The registration engine uses
+   * this to issue an approval's record exactly once. A remote registry whose API cannot choose
+   * ids may ignore `uuid` (the record then has another). Audit: `registry.record.created`.
    */
-  create(context: ActorContext, ref: RegistryRef, content: JsonObject): Promise<RegistryRecord>;
+  create(
+    context: ActorContext,
+    ref: RegistryRef,
+    content: JsonObject,
+    options?: { uuid?: string },
+  ): Promise<RegistryRecord>;
 
   /**
    * The oldest record whose content contains `query` (JSON containment: every given field equal,

@@ -66,5 +66,20 @@ export const registrationMigrations: MigrationSet = {
           created_at timestamptz not null default now()
         );`,
     },
+    {
+      // Follow-up steps committed with a state change (issue the registry record of an
+      // approval, open or cancel a bill) and finished after it; see reconcile().
+      id: '0003_pending_steps',
+      sql: `
+        create table registration_pending_steps (
+          id text primary key,
+          application_id text not null,
+          kind text not null,
+          document jsonb not null,
+          created_at timestamptz not null,
+          done_at timestamptz
+        );
+        create index registration_pending_steps_open on registration_pending_steps (created_at, id) where done_at is null;`,
+    },
   ],
 };

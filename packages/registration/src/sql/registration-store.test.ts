@@ -5,6 +5,7 @@ import { cleanRegistrationTables } from '../../test/clean-database.js';
 import { memoryAuditTrail } from '../audit/audit-reader.js';
 import { exactIdentifierDedup } from '../registration/dedup.js';
 import { createRegistrationService } from '../registration/engine.js';
+import { memoryFeeCollector } from '../registration/fee-collector.js';
 import { createRegistry } from '../registry/engine.js';
 import { describeRegistrationConformance } from '../testing/index.js';
 import { createSqlDocumentStore, createSqlRegistrationStore } from './registration-store.js';
@@ -28,6 +29,7 @@ describe.each(testDatabaseKinds())('sql registration store on %s', (kind) => {
       auditReader: audit,
       clock,
     });
+    const fees = memoryFeeCollector({ clock });
     const service = createRegistrationService({
       store: await createSqlRegistrationStore(db.client),
       registry,
@@ -35,8 +37,9 @@ describe.each(testDatabaseKinds())('sql registration store on %s', (kind) => {
       clock,
       documents: await createSqlDocumentStore(db.client),
       dedup: [exactIdentifierDedup({ fields: ['/child/nationalId'] })],
+      fees,
     });
-    return { service, registry };
+    return { service, registry, fees };
   }
 
   describeRegistrationConformance({ name: `sql on ${kind}`, setup: fresh });

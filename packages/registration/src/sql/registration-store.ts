@@ -2,6 +2,7 @@ import type { SqlClient, SqlExecutor } from '@govblocks/core/sql';
 import { migrate } from '@govblocks/core/sql';
 import type {
   DocumentStore,
+  PendingStep,
   RegistrationStore,
   RegistrationStoreTx,
 } from '../registration/ports.js';
@@ -168,6 +169,47 @@ function operations(executor: SqlExecutor): RegistrationStoreTx {
       return documents<Task>(
         `select document from registration_tasks where ${conditions.join(' and ') || 'true'}
           order by created_at, id limit $${params.length - 1} offset $${params.length}`,
+        params,
+      );
+    },
+    async insertPendingStep(step) {
+      await executor.query(
+        `insert into registration_pending_steps (id, application_id, kind, document, created_at, done_at)
+         values ($1, $2, $3, $4::jsonb, $5, $6) on conflict (id) do nothing`,
+        [
+          step.id,
+          step.applicationId,
+          step.kind,
+          JSON.stringify(step),
+          step.createdAt,
+          step.doneAt ?? null,
+        ],
+      );
+    },
+    async getPendingStep(id, options) {
+      return (
+        await documents<PendingStep>(
+          `select document from registration_pending_steps where id = $1${options?.forUpdate ? ' for update' : ''}`,
+          [id],
+        )
+      )[0];
+    },
+    async updatePendingStep(step) {
+      await executor.query(
+        'update registration_pending_steps set document = $2::jsonb, done_at = $3 where id = $1',
+        [step.id, JSON.stringify(step), step.doneAt ?? null],
+      );
+    },
+    async listPendingSteps(filter) {
+      const params: unknown[] = [filter.limit];
+      let condition = '';
+      if (filter.applicationId !== undefined) {
+        params.push(filter.applicationId);
+        condition = ' and application_id = $2';
+      }
+      return documents<PendingStep>(
+        `select document from registration_pending_steps where done_at is null${condition}
+          order by created_at, id limit $1`,
         params,
       );
     },

@@ -1,9 +1,13 @@
 export {
+  type ConformanceFees,
   conformanceAdmin,
   conformanceBirthService,
+  conformanceBirthsRegistry,
   conformanceClerk,
   conformanceOtherParent,
+  conformancePaidService,
   conformanceParent,
+  conformancePayments,
   conformanceRegistrar,
   describeRegistrationConformance,
   type RegistrationConformanceOptions,

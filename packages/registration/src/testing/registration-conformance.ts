@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { ActorContext } from '@govblocks/core';
+import type { ActorContext, Money } from '@govblocks/core';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { RegistrationService } from '../registration/ports.js';
+import type { PaymentConfirmation, RegistrationService } from '../registration/ports.js';
 import type { DefineServiceInput } from '../registration/schemas.js';
 import type { Registry } from '../registry/ports.js';
 
@@ -11,7 +11,23 @@ export interface RegistrationConformanceOptions {
    * A fresh service (no e-services, no applications) whose engine has a registry, a document
    * store and the `exactIdentifierDedup({ fields: ['/child/nationalId'] })` rule.
    */
-  setup: () => Promise<{ service: RegistrationService; registry: Registry }>;
+  setup: () => Promise<{
+    service: RegistrationService;
+    registry: Registry;
+    /**
+     * The payment system of the engine's fee collector (e.g. `memoryFeeCollector()`): pays a
+     * bill and answers the confirmation. Without it the payment-step cases are skipped.
+     */
+    fees?: ConformanceFees;
+  }>;
+}
+
+/** Pays a bill the engine opened, as a payment system would, and returns the confirmation. */
+export interface ConformanceFees {
+  pay(
+    billId: string,
+    options?: { reference?: string; collectionCost?: Money },
+  ): PaymentConfirmation;
 }
 
 export const conformanceAdmin: ActorContext = {
@@ -28,6 +44,33 @@ export const conformanceParent: ActorContext = {
 };
 export const conformanceOtherParent: ActorContext = {
   actor: { type: 'person', id: 'parent-2', roles: [] },
+};
+/** The payments system confirming fee payments (`registration.payments`). */
+export const conformancePayments: ActorContext = {
+  actor: { type: 'service', id: 'payments-1', roles: ['registration.payments'] },
+};
+
+/**
+ * A licence with a fee: a clerk checks, the applicant pays EUR 15.00, a registrar decides.
+ * Handling one application costs the agency EUR 2.00.
+ */
+export const conformancePaidService: DefineServiceInput = {
+  key: 'market-stall-licence',
+  name: 'Market stall licence',
+  eForms: [
+    {
+      key: 'stall',
+      name: 'Stall',
+      schema: { type: 'object', properties: { pitch: { type: 'string' } }, required: ['pitch'] },
+    },
+  ],
+  fees: [{ key: 'state-fee', name: 'State fee', amount: { amount: 1_500, currency: 'EUR' } }],
+  processingCost: { amount: 200, currency: 'EUR' },
+  workflow: [
+    { key: 'check', name: 'Check', role: 'birth.clerk' },
+    { key: 'pay', name: 'Pay the state fee', type: 'payment', fees: ['state-fee'] },
+    { key: 'decide', name: 'Decide', role: 'birth.registrar' },
+  ],
 };
 
 /** A two-step birth registration whose approval writes a record to the `births` registry. */
@@ -82,7 +125,8 @@ export const conformanceBirthService: DefineServiceInput = {
   },
 };
 
-const birthsRegistry = {
+/** The `births` registry that {@link conformanceBirthService} writes its records to. */
+export const conformanceBirthsRegistry = {
   name: 'births',
   version: '1.0',
   personalIdField: 'childId',
@@ -115,10 +159,11 @@ export function describeRegistrationConformance(options: RegistrationConformance
   describe(`RegistrationService conformance: ${options.name}`, () => {
     let service: RegistrationService;
     let registry: Registry;
+    let fees: ConformanceFees | undefined;
 
     beforeEach(async () => {
-      ({ service, registry } = await options.setup());
-      await registry.defineRegistry(conformanceAdmin, birthsRegistry);
+      ({ service, registry, fees } = await options.setup());
+      await registry.defineRegistry(conformanceAdmin, conformanceBirthsRegistry);
       await service.defineService(conformanceAdmin, conformanceBirthService);
     });
 
@@ -457,6 +502,159 @@ export function describeRegistrationConformance(options: RegistrationConformance
       await service.withdraw(conformanceParent, first.id);
       await expect(service.submit(conformanceOtherParent, second.id)).resolves.toMatchObject({
         status: 'submitted',
+      });
+    });
+
+    describe('payment steps', () => {
+      async function payableApplication(input: DefineServiceInput = conformancePaidService) {
+        const paid = service;
+        const collector = fees!;
+        await paid.defineService(conformanceAdmin, input);
+        const draft = await paid.createApplication(conformanceParent, {
+          service: input.key,
+          formData: { pitch: 'A-12' },
+        });
+        const submitted = await paid.submit(conformanceParent, draft.id);
+        return { paid, collector: collector!, submitted };
+      }
+
+      it('waits for the fee after a review step, then goes on to the next step', async (context) => {
+        if (!fees) return context.skip();
+        const { paid, collector, submitted } = await payableApplication();
+        const [check] = await paid.listTasks(conformanceClerk, {
+          applicationId: submitted.id,
+          status: 'open',
+        });
+        await paid.claimTask(conformanceClerk, check!.id);
+        const { application: pending } = await paid.completeTask(conformanceClerk, check!.id, {
+          decision: 'approve',
+          reason: 'fine',
+        });
+        expect(pending.status).toBe('payment_pending');
+        const bill = pending.payments?.[0];
+        expect(bill).toMatchObject({
+          stepKey: 'pay',
+          status: 'pending',
+          amount: { amount: 1_500, currency: 'EUR' },
+        });
+        expect(
+          await paid.listTasks(conformanceRegistrar, { applicationId: pending.id, status: 'open' }),
+        ).toEqual([]);
+        const confirmation = collector.pay(bill!.billId, {
+          collectionCost: { amount: 35, currency: 'EUR' },
+        });
+        await expect(paid.confirmPayment(conformanceParent, confirmation)).rejects.toMatchObject({
+          code: 'FORBIDDEN',
+        });
+        await expect(
+          paid.confirmPayment(conformancePayments, {
+            ...confirmation,
+            amount: { amount: 1_000, currency: 'EUR' },
+          }),
+        ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+        await expect(
+          paid.confirmPayment(conformancePayments, { ...confirmation, billId: 'nope.pay' }),
+        ).rejects.toMatchObject({ code: 'APPLICATION_NOT_FOUND' });
+        expect((await paid.getApplication(conformanceParent, pending.id)).status).toBe(
+          'payment_pending',
+        );
+        const confirmed = await paid.confirmPayment(conformancePayments, confirmation);
+        expect(confirmed.status).toBe('in_review');
+        expect(confirmed.payments?.[0]).toMatchObject({
+          status: 'paid',
+          reference: confirmation.reference,
+        });
+        // The same confirmation again changes nothing; another payment of a paid bill conflicts.
+        const again = await paid.confirmPayment(conformancePayments, confirmation);
+        expect(again.revision).toBe(confirmed.revision);
+        await expect(
+          paid.confirmPayment(conformancePayments, { ...confirmation, reference: 'OTHER' }),
+        ).rejects.toMatchObject({ code: 'CONFLICT' });
+        const [decide] = await paid.listTasks(conformanceRegistrar, {
+          applicationId: pending.id,
+          status: 'open',
+        });
+        await paid.claimTask(conformanceRegistrar, decide!.id);
+        const { application } = await paid.completeTask(conformanceRegistrar, decide!.id, {
+          decision: 'approve',
+          reason: 'granted',
+        });
+        expect(application.status).toBe('approved');
+        expect(application.transactionCost).toEqual([{ amount: 235, currency: 'EUR' }]);
+        expect(application.history.map((entry) => entry.to)).toEqual([
+          'draft',
+          'submitted',
+          'in_review',
+          'in_review',
+          'payment_pending',
+          'in_review',
+          'in_review',
+          'approved',
+        ]);
+        expect(application.history.map((entry) => entry.action)).toEqual([
+          'create',
+          'submit',
+          'claim',
+          'approve_step',
+          'request_payment',
+          'confirm_payment',
+          'claim',
+          'approve',
+        ]);
+      });
+
+      it('takes the fee first, approves when payment is the last step, and cancels on withdrawal', async (context) => {
+        if (!fees) return context.skip();
+        const prepaid: DefineServiceInput = {
+          ...conformancePaidService,
+          key: 'prepaid-licence',
+          workflow: [{ key: 'pay', name: 'Pay', type: 'payment', fees: ['state-fee'] }],
+        };
+        const { paid, collector, submitted } = await payableApplication(prepaid);
+        expect(submitted.status).toBe('payment_pending');
+        const approved = await paid.confirmPayment(
+          conformancePayments,
+          collector.pay(submitted.payments![0]!.billId),
+        );
+        expect(approved).toMatchObject({
+          status: 'approved',
+          decision: { decision: 'approved' },
+          transactionCost: [{ amount: 200, currency: 'EUR' }],
+        });
+        const other = await paid.createApplication(conformanceParent, {
+          service: 'prepaid-licence',
+          formData: { pitch: 'B-3' },
+        });
+        const waiting = await paid.submit(conformanceParent, other.id);
+        const withdrawn = await paid.withdraw(conformanceParent, other.id);
+        expect(withdrawn.payments?.[0]?.status).toBe('cancelled');
+        expect(() => collector.pay(waiting.payments![0]!.billId)).toThrow();
+        await expect(
+          paid.confirmPayment(conformancePayments, {
+            billId: waiting.payments![0]!.billId,
+            amount: { amount: 1_500, currency: 'EUR' },
+            reference: 'LATE',
+          }),
+        ).rejects.toMatchObject({ code: 'ILLEGAL_TRANSITION' });
+      });
+
+      it('refuses fees that do not add up', async (context) => {
+        if (!fees) return context.skip();
+        const paid = service;
+        await expect(
+          paid.defineService(conformanceAdmin, {
+            ...conformancePaidService,
+            key: 'broken-fees',
+            workflow: [{ key: 'pay', name: 'Pay', type: 'payment', fees: ['unknown'] }],
+          }),
+        ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+        await expect(
+          paid.defineService(conformanceAdmin, {
+            ...conformancePaidService,
+            key: 'broken-amount',
+            fees: [{ key: 'f', name: 'F', amount: { amount: 10.5, currency: 'EUR' } }],
+          }),
+        ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
       });
     });
   });
