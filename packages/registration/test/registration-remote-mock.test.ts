@@ -163,6 +163,12 @@ describe('govstackRegistrationService against the GovStack reference mock', () =
       () => service.withdraw(applicant, id, 'changed my mind'),
       () => service.giveFeedback(applicant, id, { rating: 4 }),
       () => service.claimTask(operator, id),
+      () =>
+        service.confirmPayment(operator, {
+          billId: `${id}.fee`,
+          amount: { amount: 100, currency: 'EUR' },
+          reference: 'r',
+        }),
       () => service.getDocument(applicant, id, 'document-1'),
     ]) {
       await expect(call()).rejects.toMatchObject({ code: 'NOT_SUPPORTED', status: 501 });

@@ -8,6 +8,7 @@ import { registrationHttpApp } from '../http/registration-app.js';
 import { exactIdentifierDedup } from '../registration/dedup.js';
 import { memoryDocumentStore } from '../registration/document-stores.js';
 import { createRegistrationService } from '../registration/engine.js';
+import { memoryFeeCollector } from '../registration/fee-collector.js';
 import { memoryRegistrationStore } from '../registration/memory-store.js';
 import type { RegistrationService } from '../registration/ports.js';
 import { createRegistry } from '../registry/engine.js';
@@ -78,6 +79,7 @@ function engine() {
     auditReader: audit,
     clock,
   });
+  const fees = memoryFeeCollector({ clock });
   current = createRegistrationService({
     store: memoryRegistrationStore(),
     registry,
@@ -85,8 +87,9 @@ function engine() {
     clock,
     documents: memoryDocumentStore(),
     dedup: [exactIdentifierDedup({ fields: ['/child/nationalId'] })],
+    fees,
   });
-  return { registry, audit };
+  return { registry, audit, fees };
 }
 
 const remote = (options: { extensions?: boolean } = {}) =>
@@ -101,8 +104,8 @@ const remote = (options: { extensions?: boolean } = {}) =>
 describeRegistrationConformance({
   name: 'remote over the HTTP binding (engine on memory)',
   async setup() {
-    const { registry } = engine();
-    return { service: remote(), registry };
+    const { registry, fees } = engine();
+    return { service: remote(), registry, fees };
   },
 });
 
@@ -188,6 +191,12 @@ describe('govstackRegistrationService over the binding', () => {
       () => govstackOnly.withdraw(conformanceParent, 'x'),
       () => govstackOnly.giveFeedback(conformanceParent, 'x', { rating: 5 }),
       () => govstackOnly.claimTask(conformanceClerk, 'x'),
+      () =>
+        govstackOnly.confirmPayment(conformanceAdmin, {
+          billId: 'x.fee',
+          amount: { amount: 100, currency: 'EUR' },
+          reference: 'r',
+        }),
       () => govstackOnly.getDocument(conformanceParent, 'x', 'y'),
     ]) {
       await expect(call()).rejects.toMatchObject({ code: 'NOT_SUPPORTED', status: 501 });

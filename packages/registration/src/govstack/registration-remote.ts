@@ -242,7 +242,7 @@ function taskFrom(body: Json, fallbackId = ''): Task {
  * The {@link RegistrationService} port over a GovStack Registration API. Calls the GovStack
  * routes where the API has them (services, e-forms, applications, documents, tasks) and, for the
  * port calls it lacks (`defineService`, `updateApplication`, `withdraw`, `giveFeedback`,
- * `claimTask`, `getDocument`), the govblocks binding's extension routes — a server without them
+ * `claimTask`, `confirmPayment`, `getDocument`), the govblocks binding's extension routes — a server without them
  * answers {@link RegistrationNotSupportedError} (`NOT_SUPPORTED`, 501). Against a govblocks
  * binding every answer carries the port's own objects (the `GovBlocks-Port` request header), so
  * the adapter is exact and passes the registration conformance kit; against another product it
@@ -774,6 +774,17 @@ export function govstackRegistrationService(
           ),
         ),
       );
+    },
+
+    async confirmPayment(context, confirmation) {
+      return viaExtension<Application>(context, {
+        method: 'confirmPayment',
+        verb: 'POST',
+        template: '/payment-confirmations',
+        body: confirmation as unknown as Json,
+        schema: applicationSchema,
+        what: 'application',
+      });
     },
 
     async claimTask(context, taskId) {

@@ -140,7 +140,8 @@ const completeBody = z.looseObject({
  * `applications/{fileId}/documents/{documentId}` (a document's bytes), and the govblocks
  * extension routes for the port calls GovStack has no route for, under `/govblocks/v1`:
  * `POST services` (defineService), `PUT applications/{id}/form-data` (updateApplication),
- * `POST applications/{id}/withdraw`, `POST applications/{id}/feedback`, `POST tasks/{id}/claim`.
+ * `POST applications/{id}/withdraw`, `POST applications/{id}/feedback`, `POST tasks/{id}/claim`,
+ * `POST payment-confirmations` (confirmPayment).
  * See `registrationPortHeader` for how a govblocks client gets the port's exact semantics.
  *
  * @example
@@ -613,6 +614,11 @@ export function registrationHttpApp(
       c,
       await service.giveFeedback(actor(c, applicantId), c.req.param('fileId'), input as never),
     );
+  });
+
+  app.post(`${extension}/payment-confirmations`, async (c) => {
+    const body = await readJson(c, z.record(z.string(), z.unknown()));
+    return sendJson(c, await service.confirmPayment(actor(c), body as never));
   });
 
   app.post(`${extension}/tasks/:taskId/claim`, async (c) =>
