@@ -110,7 +110,8 @@ describeRegistrationConformance({
 });
 
 describe('govstackRegistrationService over the binding', () => {
-  it('acts as the party whose token it sends: the audit trail names the person, not the adapter', async () => {
+  /** A fresh engine behind the binding, the birth service (no documents), a parent's draft. */
+  async function birthDraft() {
     const { registry, audit } = engine();
     await registry.defineRegistry(conformanceAdmin, {
       name: 'births',
@@ -126,6 +127,11 @@ describe('govstackRegistrationService over the binding', () => {
       service: 'birth-registration',
       formData: { child: { firstName: 'A', lastName: 'B', birthDate: '2025-01-01' } },
     });
+    return { service, draft, audit };
+  }
+
+  it('acts as the party whose token it sends: the audit trail names the person, not the adapter', async () => {
+    const { service, draft, audit } = await birthDraft();
     const created = audit.events.find((event) => event.action === 'application.created');
     expect(created?.actor).toMatchObject({ type: 'person', id: 'parent-1' });
     // A token for someone else cannot reach the application, whatever the adapter is asked.
@@ -140,21 +146,7 @@ describe('govstackRegistrationService over the binding', () => {
   });
 
   it('lets only a system name the applicant it acts for, not an operator', async () => {
-    const { registry } = engine();
-    await registry.defineRegistry(conformanceAdmin, {
-      name: 'births',
-      version: '1.0',
-      schema: { type: 'object' },
-    });
-    const service = remote();
-    await service.defineService(conformanceAdmin, {
-      ...conformanceBirthService,
-      requiredDocuments: [],
-    });
-    const draft = await service.createApplication(conformanceParent, {
-      service: 'birth-registration',
-      formData: { child: { firstName: 'A', lastName: 'B', birthDate: '2025-01-01' } },
-    });
+    const { service, draft } = await birthDraft();
     await service.submit(conformanceParent, draft.id);
     const withdraw = (token: string) =>
       fetch(`${server.url}/govblocks/v1/applications/${draft.id}/withdraw`, {
