@@ -5,6 +5,7 @@ export {
   seedGovStackRegistries,
 } from './govstack-fixtures.js';
 export { type RegistrationHttpAppOptions, registrationHttpApp } from './registration-app.js';
+export { registrationExtensionBase, registrationPortHeader } from './registration-port.js';
 export {
   databaseInfo,
   type RegistriesHttpAppOptions,

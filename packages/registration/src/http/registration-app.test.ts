@@ -4,6 +4,7 @@ import { memoryAuditTrail } from '../audit/audit-reader.js';
 import { memoryDocumentStore } from '../registration/document-stores.js';
 import { createRegistrationService } from '../registration/engine.js';
 import { memoryRegistrationStore } from '../registration/memory-store.js';
+import type { RegistrationService } from '../registration/ports.js';
 import { computeServiceMeasures, serviceMeasuresCsv } from '../registration/statistics.js';
 import { createRegistry } from '../registry/engine.js';
 import { memoryRegistryStore } from '../registry/memory-store.js';
@@ -15,6 +16,7 @@ const client = 'eGovStack/GOV/90000009/eregistrations-dev';
 describe('registrationHttpApp', () => {
   let app: ReturnType<typeof registrationHttpApp>;
   let serviceId: string;
+  let service: RegistrationService;
   const clock = manualClock('2025-03-01T08:00:00Z');
 
   beforeEach(async () => {
@@ -30,7 +32,7 @@ describe('registrationHttpApp', () => {
       version: '1.0',
       schema: { type: 'object', properties: { childId: { type: 'string' } } },
     });
-    const service = createRegistrationService({
+    service = createRegistrationService({
       store: memoryRegistrationStore(),
       registry,
       audit,
@@ -153,6 +155,95 @@ describe('registrationHttpApp', () => {
     ]);
     expect(days[0]?.references).toMatchObject({ timeframeDay: true, timeframeWeek: false });
     expect((await call('GET', '/data/statistics/1.0?timeframe=fortnight')).status).toBe(400);
+  });
+
+  it('keeps GovStack semantics unless a govblocks client asks for the port’s (GovBlocks-Port)', async () => {
+    const portCall = (method: string, path: string, body?: unknown) =>
+      app.request(path, {
+        method,
+        headers: {
+          'Information-Mediator-Client': client,
+          'GovBlocks-Port': 'registration/v1',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    const formData = {
+      data: {
+        child: { nationalId: 'C-9', firstName: 'Ada', lastName: 'L', birthDate: '2025-01-01' },
+      },
+    };
+    const plain = (await (
+      await call('POST', `/services/${serviceId}/applications?draft=true`, {
+        applicantId: 'parent-1',
+        formData,
+      })
+    ).json()) as Record<string, unknown>;
+    expect(plain).not.toHaveProperty('govblocks');
+    const created = (await (
+      await portCall('POST', `/services/${serviceId}/applications?draft=true`, {
+        applicantId: 'parent-1',
+        formData,
+      })
+    ).json()) as { fileId: string; govblocks: { id: string; status: string; revision: number } };
+    expect(created.govblocks).toMatchObject({ id: created.fileId, status: 'draft', revision: 0 });
+    // Extension routes: the port's own objects.
+    const updated = await portCall(
+      'PUT',
+      `/govblocks/v1/applications/${created.fileId}/form-data`,
+      {
+        applicantId: 'parent-1',
+        formData: formData.data,
+      },
+    );
+    expect(await updated.json()).toMatchObject({ id: created.fileId, revision: 1 });
+    // GovStack's PUT answers an application it cannot submit unchanged; the port's submit refuses.
+    const withdrawn = await portCall(
+      'POST',
+      `/govblocks/v1/applications/${plain.fileId}/withdraw`,
+      {
+        applicantId: 'parent-1',
+        reason: 'changed my mind',
+      },
+    );
+    expect(await withdrawn.json()).toMatchObject({ status: 'withdrawn' });
+    const unchanged = await call('PUT', `/applications/${plain.fileId}`, {
+      applicantId: 'parent-1',
+    });
+    expect(unchanged.status).toBe(200);
+    expect(await unchanged.json()).toMatchObject({ state: 'withdrawn' });
+    const refused = await portCall('PUT', `/applications/${plain.fileId}`, {
+      applicantId: 'parent-1',
+    });
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toMatchObject({ code: 'ILLEGAL_TRANSITION' });
+    // GovStack's complete claims an open task first; the port's completeTask needs a claim.
+    await service.uploadDocument(
+      { actor: { type: 'person', id: 'parent-1', roles: [] } },
+      created.fileId,
+      {
+        key: 'medical-certificate',
+        fileName: 'c.pdf',
+        contentType: 'application/pdf',
+        content: new TextEncoder().encode('%PDF'),
+      },
+    );
+    await call('PUT', `/applications/${created.fileId}`, { applicantId: 'parent-1' });
+    const [task] = (await (
+      await portCall('GET', `/tasks?fileId=${created.fileId}&status=open`)
+    ).json()) as Array<{ taskId: string; govblocks: { status: string } }>;
+    expect(task?.govblocks.status).toBe('open');
+    const early = await portCall('POST', `/tasks/${task!.taskId}/complete`, {
+      data: { decision: 'approve', reason: 'ok' },
+    });
+    expect(early.status).toBe(409);
+    expect((await portCall('POST', `/govblocks/v1/tasks/${task!.taskId}/claim`)).status).toBe(200);
+    const done = await portCall('POST', `/tasks/${task!.taskId}/complete`, {
+      data: { decision: 'approve', reason: 'ok' },
+    });
+    expect(await done.json()).toMatchObject({
+      govblocks: { task: { status: 'completed' }, application: { currentStep: 1 } },
+    });
   });
 
   it('refuses unknown applications and tasks with 404', async () => {

@@ -8,7 +8,10 @@ import {
   sendJson,
 } from '@govblocks/core/http';
 import { z } from 'zod';
-import type { RegistrationService } from '../registration/ports.js';
+import {
+  type RegistrationService,
+  registrationSpecificationVersion,
+} from '../registration/ports.js';
 import type { Application, EService, Task } from '../registration/schemas.js';
 import {
   collectServiceMeasures,
@@ -18,6 +21,7 @@ import {
   serviceMeasuresJsonSchema,
 } from '../registration/statistics.js';
 import type { ApplicationStatus } from '../registration/transitions.js';
+import { registrationExtensionBase, registrationPortHeader } from './registration-port.js';
 
 export interface RegistrationHttpAppOptions {
   auth?: AuthOptions;
@@ -117,6 +121,8 @@ const submitBody = z.looseObject({
     .optional(),
 });
 
+const withApplicant = z.looseObject({ applicantId: z.string().min(1).max(256).optional() });
+
 const completeBody = z.looseObject({
   data: z.looseObject({
     decision: z.enum(['approve', 'reject', 'request_information']),
@@ -130,7 +136,13 @@ const completeBody = z.looseObject({
  * `services/{id}/applications` (creates and submits), `applications`, `applications/{fileId}`
  * (GET, and PUT to update and (re)submit), `documents` (multipart upload), `tasks`,
  * `tasks/{id}`, `tasks/{id}/complete` (body `{ data: { decision, reason } }`), and
- * `data/statistics/1.0`. Extra: `data/statistics/measures.json|.csv|.schema.json` (open data).
+ * `data/statistics/1.0`. Extra: `data/statistics/measures.json|.csv|.schema.json` (open data),
+ * `applications/{fileId}/documents/{documentId}` (a document's bytes), and the govblocks
+ * extension routes for the port calls GovStack has no route for, under `/govblocks/v1`:
+ * `POST services` (defineService), `PUT applications/{id}/form-data` (updateApplication),
+ * `POST applications/{id}/withdraw`, `POST applications/{id}/feedback`, `POST tasks/{id}/claim`,
+ * `POST payment-confirmations` (confirmPayment).
+ * See `registrationPortHeader` for how a govblocks client gets the port's exact semantics.
  *
  * @example
  * await startServer(registrationHttpApp(service, { auth: { apiKeys: { keys } } }), { port: 3333 });
@@ -167,12 +179,20 @@ export function registrationHttpApp(
         'A credential or an Information-Mediator-Client header is required',
         { status: 401 },
       );
-    // A system (portal, X-Road member) files for the applicant it names.
-    if (onBehalfOf && context.actor.type !== 'person' && !context.actor.onBehalfOf) {
+    // A system (portal, X-Road member) files for the applicant it names. People and operators
+    // act for someone only when their credential says so (a token's `act` claim): an operator
+    // naming an applicant in a body does not become them.
+    if (onBehalfOf && context.actor.type === 'service' && !context.actor.onBehalfOf) {
       context = { ...context, actor: { ...context.actor, onBehalfOf } };
     }
     return context;
   }
+
+  /** True when the caller asked for the port's objects and semantics (`registrationPortHeader`). */
+  const port = (c: HttpContext) =>
+    c.req.header(registrationPortHeader) === registrationSpecificationVersion;
+  const withPort = <T extends object>(c: HttpContext, body: T, value: unknown) =>
+    port(c) ? { ...body, govblocks: value } : body;
 
   const services = new Map<string, EService>();
   async function serviceOf(context: ActorContext, id: string) {
@@ -193,13 +213,14 @@ export function registrationHttpApp(
         .filter(
           (entry) => !name || entry.name.toLowerCase().includes(name) || entry.key.includes(name),
         )
-        .map(serviceBody),
+        .map((entry) => withPort(c, serviceBody(entry), entry)),
     );
   });
 
-  app.get('/services/:serviceId', async (c) =>
-    sendJson(c, [serviceBody(await service.getService(actor(c), c.req.param('serviceId')))]),
-  );
+  app.get('/services/:serviceId', async (c) => {
+    const found = await service.getService(actor(c), c.req.param('serviceId'));
+    return sendJson(c, [withPort(c, serviceBody(found), found)]);
+  });
 
   app.get('/services/:serviceId/eForms', async (c) => {
     const found = await service.getService(actor(c), c.req.param('serviceId'));
@@ -217,15 +238,22 @@ export function registrationHttpApp(
 
   app.get('/eForms/:eFormId', async (c) => {
     const form = await service.getEForm(actor(c), c.req.param('eFormId'));
-    return sendJson(c, {
-      eFormId: form.id,
-      name: form.name,
-      description: form.description ?? '',
-      version: String(form.version),
-      latest: true,
-      schema: form.schema,
-      ui: form.ui,
-    });
+    return sendJson(
+      c,
+      withPort(
+        c,
+        {
+          eFormId: form.id,
+          name: form.name,
+          description: form.description ?? '',
+          version: String(form.version),
+          latest: true,
+          schema: form.schema,
+          ui: form.ui,
+        },
+        form,
+      ),
+    );
   });
 
   app.post('/services/:serviceId/applications', async (c) => {
@@ -238,10 +266,20 @@ export function registrationHttpApp(
       ...(body.applicationName ? { name: body.applicationName } : {}),
     });
     if (c.req.query('draft') === 'true')
-      return sendJson(c, applicationBody(draft, await serviceOf(context, draft.serviceId)));
+      return sendJson(
+        c,
+        withPort(c, applicationBody(draft, await serviceOf(context, draft.serviceId)), draft),
+      );
     try {
       const submitted = await service.submit(context, draft.id);
-      return sendJson(c, applicationBody(submitted, await serviceOf(context, draft.serviceId)));
+      return sendJson(
+        c,
+        withPort(
+          c,
+          applicationBody(submitted, await serviceOf(context, draft.serviceId)),
+          submitted,
+        ),
+      );
     } catch (error) {
       // The draft stays, so the applicant can complete it (PUT applications/{fileId}).
       if (isGovBlocksError(error)) error.extensions.fileId = draft.id;
@@ -255,8 +293,13 @@ export function registrationHttpApp(
     const first = Number(c.req.query('firstResult') ?? 0);
     const max = Number(c.req.query('maxResult') ?? 100);
     const serviceId = c.req.query('serviceId') || undefined;
+    // Not GovStack query parameters: filters of the port, honoured for govblocks clients.
+    const serviceKey = (port(c) && c.req.query('serviceKey')) || undefined;
+    const status = (port(c) && c.req.query('status')) || undefined;
     const list = await service.listApplications(context, {
       ...(serviceId ? { serviceId } : {}),
+      ...(serviceKey ? { serviceKey } : {}),
+      ...(status ? { status: status as ApplicationStatus } : {}),
       ...(applicantId ? { applicantId } : {}),
       offset: Number.isInteger(first) && first >= 0 ? first : 0,
       limit: Number.isInteger(max) && max > 0 && max <= 1_000 ? max : 100,
@@ -267,7 +310,7 @@ export function registrationHttpApp(
       const [task] = await service
         .listTasks(context, { applicationId: application.id })
         .catch(() => []);
-      result.push({
+      const summary = {
         fileId: application.id,
         mainTaskId: application.id,
         taskTitle: task?.stepName ?? '',
@@ -284,7 +327,8 @@ export function registrationHttpApp(
         serviceName: owner.name,
         serviceId: owner.id,
         eformId: application.eFormId,
-      });
+      };
+      result.push(withPort(c, summary, application));
     }
     return sendJson(c, result);
   });
@@ -294,7 +338,11 @@ export function registrationHttpApp(
     const application = await service.getApplication(context, c.req.param('fileId'));
     return sendJson(
       c,
-      applicationBody(application, await serviceOf(context, application.serviceId)),
+      withPort(
+        c,
+        applicationBody(application, await serviceOf(context, application.serviceId)),
+        application,
+      ),
     );
   });
 
@@ -303,12 +351,19 @@ export function registrationHttpApp(
     const context = actor(c, body.applicantId);
     const id = c.req.param('fileId');
     if (body.formData) await service.updateApplication(context, id, body.formData.data);
-    const current = await service.getApplication(context, id);
-    const result =
-      current.status === 'draft' || current.status === 'more_information_requested'
-        ? await service.submit(context, id)
-        : current;
-    return sendJson(c, applicationBody(result, await serviceOf(context, result.serviceId)));
+    let result: Application;
+    if (port(c)) result = await service.submit(context, id);
+    else {
+      const current = await service.getApplication(context, id);
+      result =
+        current.status === 'draft' || current.status === 'more_information_requested'
+          ? await service.submit(context, id)
+          : current;
+    }
+    return sendJson(
+      c,
+      withPort(c, applicationBody(result, await serviceOf(context, result.serviceId)), result),
+    );
   });
 
   app.post('/documents', async (c) => {
@@ -352,6 +407,8 @@ export function registrationHttpApp(
     );
     return c.body(content as Uint8Array<ArrayBuffer>, 200, {
       'content-type': ref.contentType,
+      // The whole reference, for govblocks clients (base64url JSON).
+      'x-govblocks-document': Buffer.from(JSON.stringify(ref)).toString('base64url'),
       'content-disposition': `attachment; filename="${ref.fileName.replace(/["\\\r\n]/g, '_')}"`,
       'x-content-sha256': ref.sha256,
     });
@@ -362,42 +419,67 @@ export function registrationHttpApp(
     const assigneeId = c.req.query('assigneeId') || undefined;
     const first = Number(c.req.query('firstResult') ?? 0);
     const max = Number(c.req.query('maxResult') ?? 100);
+    // Not GovStack query parameters: filters of the port, honoured for govblocks clients.
+    const status = (port(c) && c.req.query('status')) || undefined;
+    const roles = port(c) ? c.req.query('roles') : undefined;
     const list = await service.listTasks(actor(c), {
       ...(fileId ? { applicationId: fileId } : {}),
       ...(assigneeId ? { assigneeId } : {}),
+      ...(status ? { status: status as Task['status'] } : {}),
+      ...(roles !== undefined ? { roles: roles.split(',').filter(Boolean) } : {}),
       offset: Number.isInteger(first) && first >= 0 ? first : 0,
       limit: Number.isInteger(max) && max > 0 && max <= 1_000 ? max : 100,
     });
-    return sendJson(c, list.map(taskBody));
+    return sendJson(
+      c,
+      list.map((task) => withPort(c, taskBody(task), task)),
+    );
   });
 
   app.get('/tasks/:taskId', async (c) => {
     const context = actor(c);
     const task = await service.getTask(context, c.req.param('taskId'));
     const application = await service.getApplication(context, task.applicationId);
-    return sendJson(c, {
-      ...taskBody(task),
-      taskName: task.stepName,
-      formVariables: {},
-      data: application.formData,
-    });
+    return sendJson(
+      c,
+      withPort(
+        c,
+        {
+          ...taskBody(task),
+          taskName: task.stepName,
+          formVariables: {},
+          data: application.formData,
+        },
+        task,
+      ),
+    );
   });
 
   app.post('/tasks/:taskId/complete', async (c) => {
     const body = await readJson(c, completeBody);
     const context = actor(c);
     const id = c.req.param('taskId');
-    const current = await service.getTask(context, id);
-    if (current.status === 'open') await service.claimTask(context, id);
+    if (!port(c)) {
+      // GovStack has no claim step: completing an open task claims it first.
+      const current = await service.getTask(context, id);
+      if (current.status === 'open') await service.claimTask(context, id);
+    }
     const { task, application } = await service.completeTask(context, id, body.data);
-    return sendJson(c, {
-      taskId: task.id,
-      fileId: application.id,
-      serviceId: application.serviceId,
-      status: statusCodes[application.status],
-      state: application.status,
-      variables: {},
-    });
+    return sendJson(
+      c,
+      withPort(
+        c,
+        {
+          taskId: task.id,
+          fileId: application.id,
+          serviceId: application.serviceId,
+          status: statusCodes[application.status],
+          state: application.status,
+          variables: {},
+        },
+        { task, application },
+      ),
+    );
   });
 
   const statistics = async (c: HttpContext) => {
@@ -488,6 +570,59 @@ export function registrationHttpApp(
         'content-type': 'text/csv; charset=utf-8',
       },
     ),
+  );
+
+  // govblocks extension routes: port calls the GovStack Registration API has no route for. They
+  // answer the port's own objects. `applicantId` in a body names the applicant a system (an
+  // Information Mediator client) acts for, as on the GovStack routes.
+  const extension = registrationExtensionBase;
+
+  app.post(`${extension}/services`, async (c) => {
+    const body = await readJson(c, z.record(z.string(), z.unknown()));
+    return sendJson(c, await service.defineService(actor(c), body as never), 201);
+  });
+
+  app.put(`${extension}/applications/:fileId/form-data`, async (c) => {
+    const body = await readJson(
+      c,
+      withApplicant.extend({ formData: z.record(z.string(), z.unknown()) }),
+    );
+    return sendJson(
+      c,
+      await service.updateApplication(
+        actor(c, body.applicantId),
+        c.req.param('fileId'),
+        body.formData,
+      ),
+    );
+  });
+
+  app.post(`${extension}/applications/:fileId/withdraw`, async (c) => {
+    const body = await readJson(
+      c,
+      withApplicant.extend({ reason: z.string().max(2_000).optional() }).optional(),
+    );
+    return sendJson(
+      c,
+      await service.withdraw(actor(c, body?.applicantId), c.req.param('fileId'), body?.reason),
+    );
+  });
+
+  app.post(`${extension}/applications/:fileId/feedback`, async (c) => {
+    const { applicantId, ...input } = await readJson(c, withApplicant);
+    return sendJson(
+      c,
+      await service.giveFeedback(actor(c, applicantId), c.req.param('fileId'), input as never),
+    );
+  });
+
+  app.post(`${extension}/payment-confirmations`, async (c) => {
+    const body = await readJson(c, z.record(z.string(), z.unknown()));
+    return sendJson(c, await service.confirmPayment(actor(c), body as never));
+  });
+
+  app.post(`${extension}/tasks/:taskId/claim`, async (c) =>
+    sendJson(c, await service.claimTask(actor(c), c.req.param('taskId'))),
   );
 
   return app;

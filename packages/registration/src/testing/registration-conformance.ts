@@ -459,6 +459,36 @@ export function describeRegistrationConformance(options: RegistrationConformance
       ).toBe('cancelled');
     });
 
+    it('replaces form data only while the applicant may change it; tasks by id', async () => {
+      const draft = await readyDraft();
+      const updated = await service.updateApplication(conformanceParent, draft.id, {
+        child: { ...child('C-003').child, firstName: 'Augusta' },
+      });
+      expect(updated.formData).toMatchObject({ child: { firstName: 'Augusta' } });
+      expect(updated.revision).toBeGreaterThan(draft.revision);
+      await expect(
+        service.updateApplication(conformanceOtherParent, draft.id, child('C-004')),
+      ).rejects.toMatchObject({ code: 'APPLICATION_NOT_FOUND' });
+      await service.submit(conformanceParent, draft.id);
+      await expect(
+        service.updateApplication(conformanceParent, draft.id, child('C-003')),
+      ).rejects.toMatchObject({ code: 'ILLEGAL_TRANSITION' });
+      const task = await taskFor(conformanceClerk, draft.id);
+      expect(await service.getTask(conformanceClerk, task.id)).toEqual(task);
+      await expect(service.getTask(conformanceRegistrar, task.id)).rejects.toMatchObject({
+        code: 'FORBIDDEN',
+      });
+      await expect(service.getTask(conformanceClerk, 'no-such-task')).rejects.toMatchObject({
+        code: 'TASK_NOT_FOUND',
+      });
+      expect(
+        (await service.listApplications(conformanceParent, { status: 'submitted' })).map(
+          (application) => application.id,
+        ),
+      ).toEqual([draft.id]);
+      expect(await service.listApplications(conformanceParent, { status: 'draft' })).toEqual([]);
+    });
+
     it('refuses a duplicate of a live application', async () => {
       const first = await readyDraft(conformanceParent, 'C-777');
       await service.submit(conformanceParent, first.id);
