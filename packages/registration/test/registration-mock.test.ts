@@ -1,4 +1,5 @@
 import { manualClock } from '@govblocks/core';
+import { type GovStackMock, startGovStackMock } from '@govblocks/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryAuditTrail } from '../src/audit/audit-reader.js';
 import { registrationHttpApp } from '../src/http/index.js';
@@ -8,19 +9,17 @@ import { memoryRegistrationStore } from '../src/registration/memory-store.js';
 import { createRegistry } from '../src/registry/engine.js';
 import { memoryRegistryStore } from '../src/registry/memory-store.js';
 import { conformanceAdmin, conformanceBirthService } from '../src/testing/index.js';
-import { type RunningMock, startMockoon } from './mockoon.js';
 import { shapeDifferences } from './shape.js';
 
-const mockFile = '/work/shared/govstack/registration/mock/mockoon-registration.json';
 const client = 'eGovStack/GOV/90000009/eregistrations-dev';
 
 describe('Registration HTTP binding against the GovStack reference mock', () => {
-  let mock: RunningMock | undefined;
+  let mock: GovStackMock | undefined;
   let skipReason = '';
   beforeAll(async () => {
-    mock = await startMockoon(mockFile, (reason) => {
-      skipReason = reason;
-    });
+    const started = await startGovStackMock('registration');
+    mock = started.mock;
+    skipReason = started.skip ?? '';
   }, 120_000);
   afterAll(() => mock?.stop());
 

@@ -1,14 +1,13 @@
 import type { ActorContext } from '@govblocks/core';
+import { type GovStackMock, startGovStackMock } from '@govblocks/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { govstackRegistrationService } from '../src/govstack/index.js';
 import type { RegistrationService } from '../src/registration/ports.js';
 import { conformanceAdmin, conformanceBirthService } from '../src/testing/index.js';
-import { type RunningMock, startMockoon } from './mockoon.js';
 
 // The adapter against GovStack's reference mock: a server that serves only the GovStack API
 // (fixed example answers, no govblocks extensions, no `govblocks` member), so every answer is
 // mapped from GovStack's own shapes.
-const mockFile = '/work/shared/govstack/registration/mock/mockoon-registration.json';
 const applicant: ActorContext = {
   actor: { type: 'person', id: '11962de0-11b2-11cc-9390-0242ac121114', roles: [] },
 };
@@ -17,13 +16,13 @@ const operator: ActorContext = {
 };
 
 describe('govstackRegistrationService against the GovStack reference mock', () => {
-  let mock: RunningMock | undefined;
+  let mock: GovStackMock | undefined;
   let skipReason = '';
   let service: RegistrationService;
   beforeAll(async () => {
-    mock = await startMockoon(mockFile, (reason) => {
-      skipReason = reason;
-    });
+    const started = await startGovStackMock('registration');
+    mock = started.mock;
+    skipReason = started.skip ?? '';
     if (mock) {
       service = govstackRegistrationService({
         baseUrl: mock.url,

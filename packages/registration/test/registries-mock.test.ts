@@ -1,14 +1,13 @@
 import { manualClock } from '@govblocks/core';
+import { type GovStackMock, startGovStackMock } from '@govblocks/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryAuditTrail } from '../src/audit/audit-reader.js';
 import { govstackRegistry } from '../src/govstack/index.js';
 import { registriesHttpApp, seedGovStackRegistries } from '../src/http/index.js';
 import { createRegistry } from '../src/registry/engine.js';
 import { memoryRegistryStore } from '../src/registry/memory-store.js';
-import { type RunningMock, startMockoon } from './mockoon.js';
 import { shapeDifferences } from './shape.js';
 
-const mockFile = '/work/shared/govstack/registries/mock/mockoon-digitalregistries.json';
 const client = 'eGovStack/GOV/90000009/digitalregistries';
 
 interface Exchange {
@@ -174,13 +173,13 @@ async function send(
 }
 
 describe('Digital Registries HTTP binding against the GovStack reference mock', () => {
-  let mock: RunningMock | undefined;
+  let mock: GovStackMock | undefined;
   let skipReason = '';
 
   beforeAll(async () => {
-    mock = await startMockoon(mockFile, (reason) => {
-      skipReason = reason;
-    });
+    const started = await startGovStackMock('registries');
+    mock = started.mock;
+    skipReason = started.skip ?? '';
   }, 120_000);
   afterAll(() => mock?.stop());
 
