@@ -582,7 +582,10 @@ export async function giveFeedback(
 
 export interface Performance {
   measures: ServiceMeasures | undefined;
-  /** Operating cost ÷ applications decided (minor units), or null when none was decided. */
+  /**
+   * Average cost of a decided application in the programme's currency (minor units), from the
+   * registration block's measures; null when suppressed or when none was decided.
+   */
   costPerTransaction: number | null;
   minimumCount: number;
 }
@@ -597,10 +600,10 @@ export async function performance(services: Services, minimumCount = 1): Promise
     service: programme.serviceKey,
     minimumCount,
   });
-  const decided = measures?.processed ?? 0;
+  const cost = measures?.costPerTransaction.find((entry) => entry.currency === programme.currency);
   return {
     measures,
-    costPerTransaction: decided ? Math.round(programme.monthlyOperatingCost / decided) : null,
+    costPerTransaction: cost?.amount ?? null,
     minimumCount,
   };
 }

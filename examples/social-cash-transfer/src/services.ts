@@ -75,8 +75,8 @@ export const programme = {
   /** Monthly transfer: a base amount and a top-up per household member, in minor units. */
   baseAmount: 40_00,
   perMember: 10_00,
-  /** Operating cost of the service per month (minor units), for "cost per transaction". */
-  monthlyOperatingCost: 1_200_00,
+  /** What handling one application costs the agency (minor units), for "cost per transaction". */
+  processingCost: 12_50,
 } as const;
 
 /** Roles of staff. A real deployment takes them from the identity provider or a directory. */
@@ -448,6 +448,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
       },
     ],
     workflow: [{ key: 'eligibility', name: 'Eligibility review', role: roles.operator }],
+    processingCost: { amount: programme.processingCost, currency: programme.currency },
     registry: {
       ...programme.registry,
       fields: {

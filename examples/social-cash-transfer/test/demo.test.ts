@@ -5,6 +5,7 @@ import {
   consentStatus,
   operatorQueue,
   paymentsOf,
+  performance,
   prefill,
   saveApplication,
   signInHeadless,
@@ -88,6 +89,15 @@ describe('pnpm demo (headless journey)', () => {
     expect(
       trail.entries.filter((entry) => entry.leaf.includes('7281940365')).map((entry) => entry.leaf),
     ).toEqual([]);
+  });
+
+  it("publishes the registration block's figures, cost per decided application included", async () => {
+    const figures = await performance(services);
+    expect(figures.measures).toMatchObject({ started: 3, processed: 3 });
+    // Each decision records the e-service's processing cost; no fees are collected.
+    expect(figures.costPerTransaction).toBe(12_50);
+    // With the production threshold (5), three applications are too few to publish.
+    expect((await performance(services, 5)).costPerTransaction).toBeNull();
   });
 
   it('tells the story step by step', () => {
