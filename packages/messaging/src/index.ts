@@ -64,6 +64,8 @@ export {
   rateWindow,
 } from './rate-limit.js';
 export {
+  type AuditSubject,
+  auditSubjectSchema,
   type BatchReceipt,
   type BatchRecipient,
   type BatchSpec,

@@ -71,7 +71,8 @@ export interface MessagingService {
    * now) and never causes a second delivery; the same key with a different input throws
    * `IDEMPOTENCY_KEY_MISMATCH`.
    * Throws `TEMPLATE_NOT_FOUND`, `MISSING_PERSONALISATION`, `CHANNEL_NOT_CONFIGURED`.
-   * Audit: `messaging.message.queued` (subject: pseudonymised recipient); none on a repeat.
+   * Audit: `messaging.message.queued` (subject: the caller's `auditSubject`, else the pseudonymised
+   * recipient); none on a repeat.
    */
   send(context: ActorContext, input: SendInput): Promise<Message>;
 

@@ -25,6 +25,7 @@ import type {
   OutgoingMessage,
 } from '../ports.js';
 import {
+  type AuditSubject,
   type BatchReceipt,
   type BatchRecipient,
   type BatchSpec,
@@ -181,6 +182,24 @@ export function createMessagingService(options: MessagingServiceOptions): Messag
   const pseudonym = (recipient: string) =>
     `hmac-sha256:${createHmac('sha256', pseudonymKey).update(recipient.trim().toLowerCase()).digest('hex').slice(0, 32)}`;
 
+  /**
+   * Whose trail a message's events go to: the caller's audit subject, or else the pseudonymised
+   * recipient. With a caller's subject the recipient still appears only pseudonymised (details).
+   */
+  const subjectOf = (
+    to: string,
+    auditSubject: AuditSubject | undefined,
+    details: NonNullable<AuditEventInput['details']>,
+  ): AuditEventInput['subject'] => {
+    if (!auditSubject) return { type: 'recipient', id: pseudonym(to), personal: true };
+    details.recipient = pseudonym(to);
+    return {
+      type: auditSubject.type,
+      id: auditSubject.id,
+      personal: auditSubject.personal ?? true,
+    };
+  };
+
   const actorOf = (context: ActorContext): AuditEventInput['actor'] => {
     const actor: AuditEventInput['actor'] = { type: context.actor.type, id: context.actor.id };
     if (context.actor.onBehalfOf) actor.onBehalfOf = context.actor.onBehalfOf;
@@ -252,7 +271,13 @@ export function createMessagingService(options: MessagingServiceOptions): Messag
 
   function newMessage(
     spec: { channel: ChannelKind; from?: Message['from']; replyTo?: string; callbackUrl?: string },
-    recipient: { to: string; cc?: string[]; bcc?: string[]; reference?: string },
+    recipient: {
+      to: string;
+      cc?: string[];
+      bcc?: string[];
+      reference?: string;
+      auditSubject?: AuditSubject;
+    },
     idempotencyKey: string,
     rendered: Rendered,
     batchId: string | null,
@@ -285,6 +310,7 @@ export function createMessagingService(options: MessagingServiceOptions): Messag
     if (rendered.sms) message.sms = rendered.sms;
     if (spec.callbackUrl) message.callbackUrl = spec.callbackUrl;
     if (recipient.reference) message.reference = recipient.reference;
+    if (recipient.auditSubject) message.auditSubject = recipient.auditSubject;
     return message;
   }
 
@@ -431,7 +457,7 @@ export function createMessagingService(options: MessagingServiceOptions): Messag
           action,
           workerActor,
           undefined,
-          { type: 'recipient', id: pseudonym(message.to), personal: true },
+          subjectOf(message.to, message.auditSubject, details),
           details,
           outcome.status === 'delivered' ? 'success' : 'failure',
         ),
@@ -619,19 +645,18 @@ export function createMessagingService(options: MessagingServiceOptions): Messag
         if (stored.requestHash !== requestHash) throw new IdempotencyMismatchError();
         return stored.message;
       }
+      const details: NonNullable<AuditEventInput['details']> = {
+        messageId: message.id,
+        channel: message.channel,
+        template: message.template ? `${message.template.id}@${message.template.version}` : null,
+      };
       await audit.record(
         event(
           'messaging.message.queued',
           actorOf(context),
           context,
-          { type: 'recipient', id: pseudonym(parsed.to), personal: true },
-          {
-            messageId: message.id,
-            channel: message.channel,
-            template: message.template
-              ? `${message.template.id}@${message.template.version}`
-              : null,
-          },
+          subjectOf(parsed.to, parsed.auditSubject, details),
+          details,
         ),
       );
       return stored.message;

@@ -108,6 +108,16 @@ const toBatch = (row: BatchRow): StoredBatch => ({
 export interface SqlMessagingStoreOptions {
   /** Run the block's migrations first. Default true. */
   migrate?: boolean;
+  /** Most outcomes recorded by one UPDATE (attempts that end together are batched). Default 1,000. */
+  finishBatchSize?: number;
+}
+
+interface PendingFinish {
+  id: string;
+  claimToken: string;
+  outcome: AttemptOutcome;
+  resolve: (held: boolean) => void;
+  reject: (error: unknown) => void;
 }
 
 /**
@@ -172,6 +182,96 @@ export async function sqlMessagingStore(
       const first = items.find((item) => item.message.idempotencyKey === key) as NewMessage;
       return { message: first.message, requestHash: first.requestHash, inserted: false };
     });
+  }
+
+  // ---- finish: group commit --------------------------------------------------------------------
+  // Attempts that end while an UPDATE is running wait for it and are then recorded together,
+  // in one statement (UPDATE … FROM jsonb_to_recordset). Each row is still updated only where
+  // its claim token matches and it is `sending`, so a lost claim changes nothing, exactly as one
+  // UPDATE per message did; a single statement is atomic. Nothing waits on a timer: a lone
+  // finish is written at once, and batches form only while the database is busy.
+  const pending: PendingFinish[] = [];
+  let flushing = false;
+  const maxGroup = options.finishBatchSize ?? 1_000;
+
+  async function flushFinishes(): Promise<void> {
+    flushing = true;
+    try {
+      // Let attempts that ended in the same turn of the event loop join the first statement.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      while (pending.length > 0) {
+        const group = pending.splice(0, maxGroup);
+        let held: boolean[];
+        try {
+          held = await finishGroup(group);
+        } catch (error) {
+          if (group.length === 1) {
+            group[0]?.reject(error);
+            continue;
+          }
+          // E.g. a deadlock between two workers' batches over taken-over claims: record one
+          // by one (each its own statement) rather than fail the whole group.
+          await Promise.all(
+            group.map((item) =>
+              finishGroup([item]).then(
+                ([one]) => item.resolve(one === true),
+                (cause: unknown) => item.reject(cause),
+              ),
+            ),
+          );
+          continue;
+        }
+        group.forEach((item, index) => {
+          item.resolve(held[index] === true);
+        });
+      }
+    } finally {
+      flushing = false;
+    }
+  }
+
+  async function finishGroup(group: PendingFinish[]): Promise<boolean[]> {
+    const rows = group.map(({ id, claimToken, outcome }, ord) => {
+      const delivered = outcome.status === 'delivered';
+      const throttled = outcome.status === 'throttled';
+      return {
+        ord,
+        id,
+        claim_token: claimToken,
+        status: throttled ? 'queued' : outcome.status,
+        throttled,
+        next_attempt_at:
+          outcome.status === 'queued' || outcome.status === 'throttled'
+            ? outcome.nextAttemptAt.toISOString()
+            : null,
+        last_error: 'error' in outcome ? outcome.error : null,
+        delivered_by: delivered ? outcome.deliveredBy : null,
+        provider_message_id: delivered ? outcome.providerMessageId : null,
+        delivered_at: delivered ? outcome.at.toISOString() : null,
+        updated_at: outcome.at.toISOString(),
+      };
+    });
+    const result = await client.query<{ ord: number }>(
+      `update messaging_messages m
+          set status = v.status,
+              attempts = case when v.throttled then greatest(m.attempts - 1, 0) else m.attempts end,
+              next_attempt_at = v.next_attempt_at,
+              last_error = coalesce(v.last_error, m.last_error),
+              delivered_by = case when v.throttled then m.delivered_by else v.delivered_by end,
+              provider_message_id = case when v.throttled then m.provider_message_id else v.provider_message_id end,
+              delivered_at = case when v.throttled then m.delivered_at else v.delivered_at end,
+              updated_at = v.updated_at,
+              claim_token = null
+         from jsonb_to_recordset($1::jsonb) as v(ord int, id text, claim_token text, status text,
+              throttled boolean, next_attempt_at timestamptz, last_error jsonb, delivered_by text,
+              provider_message_id text, delivered_at timestamptz, updated_at timestamptz)
+        where m.id = v.id and m.claim_token = v.claim_token and m.status = 'sending'
+        returning v.ord`,
+      [JSON.stringify(rows)],
+    );
+    const held = group.map(() => false);
+    for (const row of result.rows) held[row.ord] = true;
+    return held;
   }
 
   return {
@@ -292,43 +392,11 @@ export async function sqlMessagingStore(
         (row): ClaimedMessage => ({ message: toMessage(row), claimToken: token }),
       );
     },
-    async finish({
-      id,
-      claimToken,
-      outcome,
-    }: {
-      id: string;
-      claimToken: string;
-      outcome: AttemptOutcome;
-    }) {
-      if (outcome.status === 'throttled') {
-        const result = await client.query(
-          `update messaging_messages
-              set status = 'queued', attempts = greatest(attempts - 1, 0), next_attempt_at = $3, updated_at = $4, claim_token = null
-            where id = $1 and claim_token = $2 and status = 'sending'`,
-          [id, claimToken, outcome.nextAttemptAt, outcome.at],
-        );
-        return result.rowCount === 1;
-      }
-      const delivered = outcome.status === 'delivered';
-      const result = await client.query(
-        `update messaging_messages
-            set status = $3, next_attempt_at = $4, last_error = coalesce($5::jsonb, last_error),
-                delivered_by = $6, provider_message_id = $7, delivered_at = $8, updated_at = $9, claim_token = null
-          where id = $1 and claim_token = $2 and status = 'sending'`,
-        [
-          id,
-          claimToken,
-          outcome.status,
-          outcome.status === 'queued' ? outcome.nextAttemptAt : null,
-          delivered ? null : JSON.stringify(outcome.error),
-          delivered ? outcome.deliveredBy : null,
-          delivered ? outcome.providerMessageId : null,
-          delivered ? outcome.at : null,
-          outcome.at,
-        ],
-      );
-      return result.rowCount === 1;
+    finish(input: { id: string; claimToken: string; outcome: AttemptOutcome }) {
+      return new Promise<boolean>((resolve, reject) => {
+        pending.push({ ...input, resolve, reject });
+        if (!flushing) void flushFinishes();
+      });
     },
     async countByStatus() {
       const result = await client.query<{ status: MessageStatus; count: number }>(
