@@ -34,6 +34,11 @@ export {
   type Worker,
   type WorkerOptions,
 } from './engine/create-messaging-service.js';
+export {
+  type MemoryMessageQueue,
+  type MemoryMessageQueueOptions,
+  memoryMessageQueue,
+} from './engine/memory-queue.js';
 export { memoryMessagingStore } from './engine/memory-store.js';
 export {
   ChannelError,
@@ -46,11 +51,15 @@ export type {
   Channel,
   ChannelReceipt,
   ClaimedMessage,
+  MessageQueue,
   MessagingCapabilities,
   MessagingService,
   MessagingStore,
   NewMessage,
   OutgoingMessage,
+  PendingPublication,
+  QueueDelivery,
+  QueuePublication,
   StoredBatch,
   StoredTemplate,
 } from './ports.js';

@@ -18,6 +18,9 @@ interface Row {
   message: Message;
   requestHash: string;
   claimToken: string | null;
+  /** Queue mode: when the relay last published it (null: not since it was queued), and how often. */
+  publishedAt: number | null;
+  publications: number;
 }
 
 const copy = <T>(value: T): T => structuredClone(value);
@@ -41,6 +44,32 @@ export function memoryMessagingStore(): MessagingStore {
     failed: 0,
     'dead-lettered': 0,
   });
+
+  /** Due messages (queued, or sending with an ended lease) of released batches, soonest first. */
+  const dueRows = (at: number): Row[] => {
+    const due: Row[] = [];
+    for (const row of messages.values()) {
+      const { status, nextAttemptAt, batchId } = row.message;
+      if (status !== 'queued' && status !== 'sending') continue;
+      if (nextAttemptAt === null || Date.parse(nextAttemptAt) > at) continue;
+      if (batchId !== null && batches.get(batchId)?.released !== true) continue;
+      due.push(row);
+    }
+    return due.sort(
+      (a, b) =>
+        Date.parse(a.message.nextAttemptAt as string) -
+        Date.parse(b.message.nextAttemptAt as string),
+    );
+  };
+  const take = (due: Row[], now: Date, limit: number, leaseMs: number): ClaimedMessage[] =>
+    due.slice(0, limit).map((row): ClaimedMessage => {
+      row.claimToken = randomUUID();
+      row.message.status = 'sending';
+      row.message.attempts += 1;
+      row.message.nextAttemptAt = new Date(now.getTime() + leaseMs).toISOString();
+      row.message.updatedAt = now.toISOString();
+      return { message: copy(row.message), claimToken: row.claimToken };
+    });
 
   return {
     async insertTemplate(template) {
@@ -69,7 +98,13 @@ export function memoryMessagingStore(): MessagingStore {
             requestHash: existing.requestHash,
             inserted: false,
           };
-        messages.set(message.id, { message: copy(message), requestHash, claimToken: null });
+        messages.set(message.id, {
+          message: copy(message),
+          requestHash,
+          claimToken: null,
+          publishedAt: null,
+          publications: 0,
+        });
         byKey.set(message.idempotencyKey, message.id);
         return { message: copy(message), requestHash, inserted: true };
       });
@@ -121,33 +156,35 @@ export function memoryMessagingStore(): MessagingStore {
     },
 
     async claim({ now, limit, leaseMs }) {
-      const at = now.getTime();
-      const due: Row[] = [];
-      for (const row of messages.values()) {
-        const { status, nextAttemptAt } = row.message;
-        if (
-          (status === 'queued' || status === 'sending') &&
-          nextAttemptAt !== null &&
-          Date.parse(nextAttemptAt) <= at
-        ) {
-          const batchId = row.message.batchId;
-          if (batchId !== null && batches.get(batchId)?.released !== true) continue;
-          due.push(row);
-        }
+      return take(dueRows(now.getTime()), now, limit, leaseMs);
+    },
+    async claimIds({ ids, now, leaseMs }) {
+      const wanted = new Set(ids);
+      const due = dueRows(now.getTime()).filter((row) => wanted.has(row.message.id));
+      return take(due, now, due.length, leaseMs);
+    },
+    async pendingPublication({ now, staleBefore, limit }) {
+      const stale = staleBefore.getTime();
+      return dueRows(now.getTime())
+        .filter(
+          (row) =>
+            row.publishedAt === null ||
+            (row.publishedAt < stale && Date.parse(row.message.nextAttemptAt as string) <= stale),
+        )
+        .slice(0, limit)
+        .map((row) => ({ id: row.message.id, publications: row.publications }));
+    },
+    async markPublished(items, at) {
+      for (const item of items) {
+        const row = messages.get(item.id);
+        if (!row || row.publications !== item.publications) continue;
+        row.publications += 1;
+        row.publishedAt = at.getTime();
       }
-      due.sort(
-        (a, b) =>
-          Date.parse(a.message.nextAttemptAt as string) -
-          Date.parse(b.message.nextAttemptAt as string),
-      );
-      return due.slice(0, limit).map((row): ClaimedMessage => {
-        row.claimToken = randomUUID();
-        row.message.status = 'sending';
-        row.message.attempts += 1;
-        row.message.nextAttemptAt = new Date(at + leaseMs).toISOString();
-        row.message.updatedAt = now.toISOString();
-        return { message: copy(row.message), claimToken: row.claimToken };
-      });
+    },
+    async unpublish(id) {
+      const row = messages.get(id);
+      if (row?.message.status === 'queued') row.publishedAt = null;
     },
     async finish({
       id,

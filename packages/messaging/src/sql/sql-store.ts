@@ -184,6 +184,39 @@ export async function sqlMessagingStore(
     });
   }
 
+  /** The messages of unreleased batches are invisible to workers and to the relay. */
+  const released = `(m.batch_id is null
+    or m.batch_id not in (select b.id from messaging_batches b where not b.released))`;
+
+  /** Claims due messages matching `filter` (parameters from $5 on). */
+  async function claimWhere(
+    filter: string,
+    params: unknown[],
+    now: Date,
+    limit: number,
+    leaseMs: number,
+  ): Promise<ClaimedMessage[]> {
+    const token = randomUUID();
+    const result = await client.query<MessageRow>(
+      `with due as (
+         select m.id from messaging_messages m
+         where m.status in ('queued', 'sending') and m.next_attempt_at <= $1 and ${filter}
+           and ${released}
+         order by m.next_attempt_at
+         limit $2
+         for update of m skip locked
+       )
+       update messaging_messages m
+          set status = 'sending', attempts = m.attempts + 1, next_attempt_at = $3, claim_token = $4, updated_at = $1
+         from due where m.id = due.id
+       returning m.*`,
+      [now, limit, new Date(now.getTime() + leaseMs), token, ...params],
+    );
+    return result.rows.map(
+      (row): ClaimedMessage => ({ message: toMessage(row), claimToken: token }),
+    );
+  }
+
   // ---- finish: group commit --------------------------------------------------------------------
   // Attempts that end while an UPDATE is running wait for it and are then recorded together,
   // in one statement (UPDATE … FROM jsonb_to_recordset). Each row is still updated only where
@@ -371,25 +404,41 @@ export async function sqlMessagingStore(
     },
 
     async claim({ now, limit, leaseMs }) {
-      const token = randomUUID();
-      const result = await client.query<MessageRow>(
-        `with due as (
-           select m.id from messaging_messages m
-           where m.status in ('queued', 'sending') and m.next_attempt_at <= $1
-             and (m.batch_id is null
-                  or m.batch_id not in (select b.id from messaging_batches b where not b.released))
-           order by m.next_attempt_at
-           limit $2
-           for update of m skip locked
-         )
-         update messaging_messages m
-            set status = 'sending', attempts = m.attempts + 1, next_attempt_at = $3, claim_token = $4, updated_at = $1
-           from due where m.id = due.id
-         returning m.*`,
-        [now, limit, new Date(now.getTime() + leaseMs), token],
+      return claimWhere('true', [], now, limit, leaseMs);
+    },
+    async claimIds({ ids, now, leaseMs }) {
+      if (ids.length === 0) return [];
+      return claimWhere('m.id = any($5::text[])', [[...ids]], now, ids.length, leaseMs);
+    },
+    async pendingPublication({ now, staleBefore, limit }) {
+      const result = await client.query<{ id: string; publications: number }>(
+        `(select m.id, m.publications, m.next_attempt_at from messaging_messages m
+           where m.published_at is null and m.status in ('queued', 'sending') and m.next_attempt_at <= $1
+             and ${released}
+           order by m.next_attempt_at limit $3)
+         union all
+         (select m.id, m.publications, m.next_attempt_at from messaging_messages m
+           where m.status in ('queued', 'sending') and m.next_attempt_at <= $2 and m.published_at < $2
+             and ${released}
+           order by m.next_attempt_at limit $3)
+         order by next_attempt_at limit $3`,
+        [now, staleBefore, limit],
       );
-      return result.rows.map(
-        (row): ClaimedMessage => ({ message: toMessage(row), claimToken: token }),
+      return result.rows.map((row) => ({ id: row.id, publications: row.publications }));
+    },
+    async markPublished(items, at) {
+      if (items.length === 0) return;
+      await client.query(
+        `update messaging_messages m set published_at = $2, publications = m.publications + 1
+           from jsonb_to_recordset($1::jsonb) as v(id text, publications int)
+          where m.id = v.id and m.publications = v.publications`,
+        [JSON.stringify(items), at],
+      );
+    },
+    async unpublish(id) {
+      await client.query(
+        `update messaging_messages set published_at = null where id = $1 and status = 'queued'`,
+        [id],
       );
     },
     finish(input: { id: string; claimToken: string; outcome: AttemptOutcome }) {
