@@ -7,6 +7,7 @@ export default defineConfig({
     'smtp/index': 'src/smtp/index.ts',
     'http/index': 'src/http/index.ts',
     'govstack/index': 'src/govstack/index.ts',
+    'nats/index': 'src/nats/index.ts',
     'redis/index': 'src/redis/index.ts',
     'testing/index': 'src/testing/index.ts',
   },

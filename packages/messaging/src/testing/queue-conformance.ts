@@ -3,7 +3,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { memoryChannel } from '../channels/memory-channel.js';
 import { createMessagingService } from '../engine/create-messaging-service.js';
 import { memoryMessagingStore } from '../engine/memory-store.js';
-import type { Channel, MessageQueue, OutgoingMessage, QueueDelivery } from '../ports.js';
+import type {
+  Channel,
+  MessageQueue,
+  MessagingStore,
+  OutgoingMessage,
+  QueueDelivery,
+} from '../ports.js';
 import { memoryRateLimiter, rateLimitedChannel } from '../rate-limit.js';
 
 /** How the queue kit gets queues. */
@@ -14,6 +20,8 @@ export interface MessageQueueHarness {
   connect(): Promise<MessageQueue>;
   /** Kills a handle as a crashed process would: nothing it fetched is settled. */
   crash(queue: MessageQueue): Promise<void>;
+  /** A fresh store for the engine tests (default: a memory store). */
+  createStore?(): Promise<MessagingStore>;
   /** Called once after the suite. */
   close?(): Promise<void>;
 }
@@ -118,7 +126,7 @@ export function describeMessageQueue(name: string, harness: MessageQueueHarness)
           return 'temporary';
         },
       });
-      const store = memoryMessagingStore();
+      const store = (await harness.createStore?.()) ?? memoryMessagingStore();
       const engine = createMessagingService({
         store,
         channels: [
@@ -158,7 +166,7 @@ export function describeMessageQueue(name: string, harness: MessageQueueHarness)
     it('dead-letters on the last delivery, and acks a redelivered message that is done', async () => {
       const queue = await harness.create({ maxDeliver: 3, ackWaitMs: 5_000 });
       const provider = memoryChannel({ kind: 'sms', fail: () => 'temporary' });
-      const store = memoryMessagingStore();
+      const store = (await harness.createStore?.()) ?? memoryMessagingStore();
       const engine = createMessagingService({
         store,
         channels: [provider],
@@ -203,7 +211,7 @@ export function describeMessageQueue(name: string, harness: MessageQueueHarness)
           },
         } satisfies Channel;
       };
-      const store = memoryMessagingStore();
+      const store = (await harness.createStore?.()) ?? memoryMessagingStore();
       const total = 30;
       const setup = (channel: Channel, workerQueue: MessageQueue) =>
         createMessagingService({
