@@ -13,6 +13,18 @@ const engine = (
   channels: Channel[] = [memoryChannel({ kind: 'email' }), memoryChannel({ kind: 'sms' })],
 ) => createMessagingService({ store: memoryMessagingStore(), channels, audit: memoryAuditSink() });
 
+/** An engine with an email channel and a memory audit sink, keyed for stable pseudonyms. */
+const audited = () => {
+  const audit = memoryAuditSink();
+  const messaging = createMessagingService({
+    store: memoryMessagingStore(),
+    channels: [memoryChannel({ kind: 'email' })],
+    audit,
+    pseudonymisationKey: 'stable-key',
+  });
+  return { audit, messaging };
+};
+
 describe('createMessagingService', () => {
   it('previews an SMS with its encoding, parts and warnings, storing nothing', async () => {
     const messaging = engine();
@@ -98,13 +110,7 @@ describe('createMessagingService', () => {
   });
 
   it('writes the actor and request id to audit events, never the recipient', async () => {
-    const audit = memoryAuditSink();
-    const messaging = createMessagingService({
-      store: memoryMessagingStore(),
-      channels: [memoryChannel({ kind: 'email' })],
-      audit,
-      pseudonymisationKey: 'stable-key',
-    });
+    const { audit, messaging } = audited();
     await messaging.send(context, {
       idempotencyKey: 'a1',
       channel: 'email',
@@ -130,13 +136,7 @@ describe('createMessagingService', () => {
   });
 
   it("files a message's events under the caller's audit subject; the recipient stays pseudonymised", async () => {
-    const audit = memoryAuditSink();
-    const messaging = createMessagingService({
-      store: memoryMessagingStore(),
-      channels: [memoryChannel({ kind: 'email' })],
-      audit,
-      pseudonymisationKey: 'k',
-    });
+    const { audit, messaging } = audited();
     await messaging.send(context, {
       idempotencyKey: 'subject-1',
       channel: 'email',

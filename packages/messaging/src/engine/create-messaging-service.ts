@@ -16,6 +16,7 @@ import {
   ValidationError,
 } from '@govblocks/core';
 import { ChannelError, MessagingError } from '../errors.js';
+import { wakeablePause } from '../pause.js';
 import type {
   AttemptOutcome,
   Channel,
@@ -671,13 +672,9 @@ export function createMessagingService(options: MessagingServiceOptions): Messag
           options.onWorkerError?.(error, { messageId: '-', stage: 'finish' });
         }
         if (!busy && !stopped) {
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, pollIntervalMs);
-            wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
+          const pause = wakeablePause(pollIntervalMs);
+          wake = pause.wake;
+          await pause.done;
           wake = undefined;
         }
       }

@@ -11,6 +11,7 @@ import {
   RetentionPolicy,
   StorageType,
 } from '@nats-io/jetstream';
+import { wakeablePause } from '../pause.js';
 import type { MessageQueue, QueueDelivery } from '../ports.js';
 
 /** A connection from `@nats-io/transport-node`'s `connect()`. */
@@ -171,13 +172,9 @@ export async function natsMessageQueue(options: NatsMessageQueueOptions): Promis
       started ??= start();
       await started;
       if (buffer.length === 0) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, waitMs);
-          arrived = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
+        const pause = wakeablePause(waitMs);
+        arrived = pause.wake;
+        await pause.done;
         arrived = undefined;
         // Let the rest of a burst land, so it is claimed in one round.
         if (buffer.length > 0 && buffer.length < max)
