@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { openTestDatabase, type TestDatabase } from '@govblocks/core/testing';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { afterAll, describe } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { MessageQueue } from '../ports.js';
 import { sqlMessagingStore } from '../sql/sql-store.js';
 import { describeMessageQueue } from '../testing/queue-conformance.js';
@@ -69,5 +69,47 @@ describe.skipIf(!url)('natsMessageQueue (NATS_URL)', () => {
       for (const stream of streams) await manager.streams.delete(stream).catch(() => false);
       await connection.close();
     },
+  });
+
+  it('a worker that closes loses nothing: what it held comes back to another worker', async () => {
+    const setup = {
+      stream: `GOVBLOCKS_TEST_${randomUUID().replaceAll('-', '')}`,
+      maxDeliver: 5,
+      ackWaitMs: 2_000,
+    };
+    streams.push(setup.stream);
+    const first = await open(setup);
+    const ids = ['a', 'b', 'c', 'd', 'e'];
+    await first.publish(ids.map((id) => ({ messageId: id, deduplicationId: id })));
+    const [handedOut] = await first.fetch({ max: 1, waitMs: 2_000 });
+    expect(handedOut?.deliveryCount).toBe(1);
+    // The rest may sit in this worker's buffer: close() gives them back (at once, or after the
+    // ack wait where the server still routes them to this worker's pull request).
+    await first.close();
+    const second = await open(setup);
+    const received = new Map<string, number>();
+    const started = Date.now();
+    while (received.size < ids.length && Date.now() - started < 10_000) {
+      for (const delivery of await second.fetch({ max: 10, waitMs: 1_000 })) {
+        received.set(delivery.messageId, delivery.deliveryCount);
+        await delivery.ack();
+      }
+    }
+    expect([...received.keys()].sort()).toEqual(ids);
+    // The one handed out and never settled came back after the ack wait.
+    expect(received.get(handedOut?.messageId as string)).toBe(2);
+    await second.close();
+  }, 20_000);
+
+  it('a fetch on a closed connection fails instead of waiting forever', async () => {
+    const setup = {
+      stream: `GOVBLOCKS_TEST_${randomUUID().replaceAll('-', '')}`,
+      maxDeliver: 5,
+      ackWaitMs: 5_000,
+    };
+    streams.push(setup.stream);
+    const queue = await open(setup);
+    await connections.get(queue)?.close();
+    await expect(queue.fetch({ max: 1, waitMs: 1_000 })).rejects.toThrow();
   });
 });

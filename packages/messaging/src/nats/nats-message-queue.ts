@@ -137,11 +137,17 @@ export async function natsMessageQueue(options: NatsMessageQueueOptions): Promis
           await new Promise<void>((resolve) => {
             drained = resolve;
           });
-        if (closed) break;
+        // After close() the iterator still hands over what it received, then ends.
       }
-    })();
+    })().catch((error: unknown) => {
+      // The connection or the consumer went away: the next fetch says so (and starts again).
+      failure = { error };
+      started = undefined;
+      arrived?.();
+    });
   };
   let started: Promise<void> | undefined;
+  let failure: { error: unknown } | undefined;
 
   const toDelivery = (message: JsMsg): QueueDelivery => ({
     messageId: message.string(),
@@ -169,7 +175,15 @@ export async function natsMessageQueue(options: NatsMessageQueueOptions): Promis
     },
     async fetch({ max, waitMs }) {
       if (closed) return [];
-      started ??= start();
+      if (failure) {
+        const { error } = failure;
+        failure = undefined;
+        throw error;
+      }
+      started ??= start().catch((error: unknown) => {
+        started = undefined; // try again on the next fetch
+        throw error;
+      });
       await started;
       if (buffer.length === 0) {
         const pause = wakeablePause(waitMs);
@@ -189,10 +203,12 @@ export async function natsMessageQueue(options: NatsMessageQueueOptions): Promis
       closed = true;
       arrived?.();
       drained?.();
-      // Deliveries in hand go back at once instead of after the ack wait.
-      for (const message of buffer.splice(0)) message.nak();
+      // Stop receiving first (a nak before would be redelivered to this very consumer), then give
+      // the deliveries in hand back. nats-server may still route them to this worker's pull
+      // request until it expires; those come back after the ack wait instead.
       await messages?.close();
       await reading;
+      for (const message of buffer.splice(0)) message.nak();
     },
   };
 }

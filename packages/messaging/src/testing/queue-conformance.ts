@@ -127,11 +127,19 @@ export function describeMessageQueue(name: string, harness: MessageQueueHarness)
         },
       });
       const store = (await harness.createStore?.()) ?? memoryMessagingStore();
+      const limiter = memoryRateLimiter();
+      let heldBack = 0;
       const engine = createMessagingService({
         store,
         channels: [
           rateLimitedChannel(provider, {
-            limiter: memoryRateLimiter(),
+            limiter: {
+              async take(key, limits, now) {
+                const decision = await limiter.take(key, limits, now);
+                if (!decision.allowed) heldBack += 1;
+                return decision;
+              },
+            },
             limits: [{ limit: 12, windowMs: 400 }],
           }),
         ],
@@ -159,6 +167,7 @@ export function describeMessageQueue(name: string, harness: MessageQueueHarness)
       expect(provider.sent).toHaveLength(total);
       expect(new Set(provider.sent.map((message) => message.id)).size).toBe(total);
       expect(failedOnce.size).toBe(10);
+      expect(heldBack).toBeGreaterThan(0); // went back to the relay, published again, delivered
       const counts = await store.countByStatus();
       expect(counts).toMatchObject({ delivered: total, queued: 0, sending: 0 });
     }, 30_000);
