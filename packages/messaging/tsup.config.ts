@@ -7,6 +7,8 @@ export default defineConfig({
     'smtp/index': 'src/smtp/index.ts',
     'http/index': 'src/http/index.ts',
     'govstack/index': 'src/govstack/index.ts',
+    'nats/index': 'src/nats/index.ts',
+    'redis/index': 'src/redis/index.ts',
     'testing/index': 'src/testing/index.ts',
   },
   format: ['esm', 'cjs'],
@@ -14,5 +16,5 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
-  external: ['vitest', 'smtp-server'],
+  external: ['vitest', 'smtp-server', /^@nats-io\//],
 });

@@ -34,6 +34,11 @@ export {
   type Worker,
   type WorkerOptions,
 } from './engine/create-messaging-service.js';
+export {
+  type MemoryMessageQueue,
+  type MemoryMessageQueueOptions,
+  memoryMessageQueue,
+} from './engine/memory-queue.js';
 export { memoryMessagingStore } from './engine/memory-store.js';
 export {
   ChannelError,
@@ -46,11 +51,15 @@ export type {
   Channel,
   ChannelReceipt,
   ClaimedMessage,
+  MessageQueue,
   MessagingCapabilities,
   MessagingService,
   MessagingStore,
   NewMessage,
   OutgoingMessage,
+  PendingPublication,
+  QueueDelivery,
+  QueuePublication,
   StoredBatch,
   StoredTemplate,
 } from './ports.js';
@@ -64,6 +73,8 @@ export {
   rateWindow,
 } from './rate-limit.js';
 export {
+  type AuditSubject,
+  auditSubjectSchema,
   type BatchReceipt,
   type BatchRecipient,
   type BatchSpec,

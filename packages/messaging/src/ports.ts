@@ -71,7 +71,8 @@ export interface MessagingService {
    * now) and never causes a second delivery; the same key with a different input throws
    * `IDEMPOTENCY_KEY_MISMATCH`.
    * Throws `TEMPLATE_NOT_FOUND`, `MISSING_PERSONALISATION`, `CHANNEL_NOT_CONFIGURED`.
-   * Audit: `messaging.message.queued` (subject: pseudonymised recipient); none on a repeat.
+   * Audit: `messaging.message.queued` (subject: the caller's `auditSubject`, else the pseudonymised
+   * recipient); none on a repeat.
    */
   send(context: ActorContext, input: SendInput): Promise<Message>;
 
@@ -242,4 +243,89 @@ export interface MessagingStore {
   finish(input: { id: string; claimToken: string; outcome: AttemptOutcome }): Promise<boolean>;
   /** Messages whose status is one of `statuses` (tests and tooling; small outboxes). */
   countByStatus(): Promise<Record<MessageStatus, number>>;
+
+  // ---- queue mode: a MessageQueue fans the outbox out to workers ------------------------------
+
+  /**
+   * Messages the relay must publish to the queue, soonest due first: released, `queued` or `sending`,
+   * due (`nextAttemptAt <= now`), and either not published since they were queued, or published
+   * before `staleBefore` and due since before `staleBefore` (the queue lost or gave up its message).
+   * Each with how often it was published (the next publication's deduplication id derives from it).
+   */
+  pendingPublication(input: {
+    now: Date;
+    staleBefore: Date;
+    limit: number;
+  }): Promise<PendingPublication[]>;
+  /**
+   * Records publications at `at`, each only where the message's count still equals the given
+   * one (two relays that published the same message record it once).
+   */
+  markPublished(items: readonly PendingPublication[], at: Date): Promise<void>;
+  /** Marks a `queued` message unpublished, so the relay publishes it again once it is due. */
+  unpublish(id: string): Promise<void>;
+  /** `claim`, restricted to these ids (the ones the queue delivered); the others are left alone. */
+  claimIds(input: {
+    ids: readonly string[];
+    now: Date;
+    leaseMs: number;
+  }): Promise<ClaimedMessage[]>;
+}
+
+/** A message the relay must publish, and how often it was published before. */
+export interface PendingPublication {
+  id: string;
+  publications: number;
+}
+
+/**
+ * One delivery of a message id by a {@link MessageQueue}. The worker settles it once: `ack`
+ * when the message's outcome is recorded in the store, `retry` to have it delivered again later.
+ * A delivery neither acked nor retried is delivered again when the queue's ack wait ends (its
+ * worker died).
+ */
+export interface QueueDelivery {
+  /** The outbox id of the message. */
+  readonly messageId: string;
+  /** 1 for the first delivery of this queue message, 2 for the first redelivery, … */
+  readonly deliveryCount: number;
+  /** Settles the delivery: never deliver this queue message again. */
+  ack(): Promise<void>;
+  /** Delivers it again after `delayMs` (a retry after backoff, a message another worker holds). */
+  retry(delayMs: number): Promise<void>;
+  /** Resets the ack wait: the attempt is still running. */
+  working(): Promise<void>;
+}
+
+/** A message id to publish, with the id the queue deduplicates on. */
+export interface QueuePublication {
+  messageId: string;
+  /** Two publications with the same id (within the queue's duplicate window) queue one message. */
+  deduplicationId: string;
+}
+
+/**
+ * A message broker that fans the outbox out to workers (NATS JetStream in
+ * `@govblocks/messaging/nats`; `memoryMessageQueue` for tests). The outbox stays the source of
+ * truth: the queue carries only message ids, the engine's relay publishes them, workers claim
+ * each message in the store before sending and record the outcome there, so a redelivered id
+ * whose message is already delivered is acknowledged without being sent again.
+ * The queue conformance kit (`describeMessageQueue`) checks these rules.
+ */
+export interface MessageQueue {
+  readonly specificationVersion: 'messaging-queue/v1';
+  /**
+   * Deliveries a queue message gets at most. On the last one the worker dead-letters the message
+   * in the store unless its attempt ends it.
+   */
+  readonly maxDeliver: number;
+  /** Publishes durably; resolves when the broker stored every publication. */
+  publish(publications: readonly QueuePublication[]): Promise<void>;
+  /**
+   * Up to `max` deliveries: resolves as soon as some are there (or with none after `waitMs`).
+   * Each delivery is invisible to other workers until it is settled or its ack wait ends.
+   */
+  fetch(options: { max: number; waitMs: number }): Promise<QueueDelivery[]>;
+  /** Stops fetching; deliveries fetched but not handed out are released for redelivery. */
+  close(): Promise<void>;
 }

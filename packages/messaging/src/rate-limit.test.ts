@@ -5,41 +5,11 @@ import { memoryChannel } from './channels/memory-channel.js';
 import { createMessagingService } from './engine/create-messaging-service.js';
 import { memoryMessagingStore } from './engine/memory-store.js';
 import { memoryRateLimiter, rateLimitedChannel } from './rate-limit.js';
+import { describeRateLimiter } from './testing/rate-limiter-conformance.js';
 
 const context: ActorContext = { actor: { type: 'service', id: 'test', roles: [] } };
 
-describe('memoryRateLimiter', () => {
-  it('allows up to the limit per window and says when to come back', async () => {
-    const limiter = memoryRateLimiter();
-    const now = new Date('2030-01-01T00:00:00.250Z');
-    const limits = [{ limit: 3, windowMs: 1_000 }];
-    expect(await Promise.all([1, 2, 3].map(() => limiter.take('p', limits, now)))).toEqual([
-      { allowed: true },
-      { allowed: true },
-      { allowed: true },
-    ]);
-    expect(await limiter.take('p', limits, now)).toEqual({ allowed: false, retryAfterMs: 750 });
-    expect(await limiter.take('other', limits, now)).toEqual({ allowed: true });
-    expect(await limiter.take('p', limits, new Date('2030-01-01T00:00:01.000Z'))).toEqual({
-      allowed: true,
-    });
-  });
-
-  it('counts nothing when any quota is full (per-second and per-day together)', async () => {
-    const limiter = memoryRateLimiter();
-    const limits = [
-      { limit: 5, windowMs: 1_000 },
-      { limit: 2, windowMs: 86_400_000 },
-    ];
-    const at = (ms: number) => new Date(Date.UTC(2030, 0, 1) + ms);
-    expect((await limiter.take('p', limits, at(0))).allowed).toBe(true);
-    expect((await limiter.take('p', limits, at(10))).allowed).toBe(true);
-    const denied = await limiter.take('p', limits, at(20));
-    expect(denied).toEqual({ allowed: false, retryAfterMs: 86_400_000 - 20 });
-    // The per-second window was not charged by the refused take.
-    expect((await limiter.take('p', [{ limit: 3, windowMs: 1_000 }], at(30))).allowed).toBe(true);
-  });
-});
+describeRateLimiter('memory', { create: async () => memoryRateLimiter() });
 
 describe('rate-limited delivery', () => {
   it('holds messages back past a quota without spending attempts', async () => {

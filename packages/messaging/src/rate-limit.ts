@@ -13,7 +13,8 @@ export type RateDecision = { allowed: true } | { allowed: false; retryAfterMs: n
 
 /**
  * Counts sends against quotas, shared by every worker that uses the same backing store (the
- * sql limiter in `@govblocks/messaging/sql` shares them across processes through PostgreSQL).
+ * sql limiter in `@govblocks/messaging/sql` shares them across processes through PostgreSQL, the
+ * Redis limiter in `@govblocks/messaging/redis` through Redis).
  * `take` is atomic over all `limits`: it either counts one send in every window, or none.
  * Fixed windows aligned to the epoch: a day quota resets at 00:00 UTC.
  */
@@ -21,7 +22,8 @@ export interface RateLimiter {
   take(key: string, limits: readonly RateLimit[], now: Date): Promise<RateDecision>;
 }
 
-function checkLimits(limits: readonly RateLimit[]): void {
+/** Throws `CONFIGURATION_ERROR` unless every quota has a positive integer limit and window. */
+export function checkRateLimits(limits: readonly RateLimit[]): void {
   for (const { limit, windowMs } of limits) {
     if (!Number.isInteger(limit) || limit < 1 || !Number.isInteger(windowMs) || windowMs < 1) {
       throw new ConfigurationError(
@@ -42,7 +44,7 @@ export function memoryRateLimiter(): RateLimiter {
   const counts = new Map<string, number>();
   return {
     async take(key, limits, now) {
-      checkLimits(limits);
+      checkRateLimits(limits);
       const windows = limits.map((limit) => {
         const { start, end } = rateWindow(now, limit.windowMs);
         const id = `${key}\u0000${limit.windowMs}\u0000${start}`;
@@ -84,7 +86,7 @@ export interface RateLimitedChannelOptions {
  *   limits: [{ limit: 10, windowMs: 1_000 }, { limit: 50_000, windowMs: 86_400_000 }] });
  */
 export function rateLimitedChannel(channel: Channel, options: RateLimitedChannelOptions): Channel {
-  checkLimits(options.limits);
+  checkRateLimits(options.limits);
   const clock = options.clock ?? systemClock;
   const key = options.key ?? channel.name;
   return {

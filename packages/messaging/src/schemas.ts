@@ -137,6 +137,19 @@ export const senderSchema = z.strictObject({
   name: z.string().max(256).optional(),
 });
 
+/**
+ * Whose audit trail a message's events belong to — e.g. `{ type: 'person', id: 'P-1234' }` so
+ * that notifications appear in that person's trail. `personal` (default true) tells persisting
+ * audit sinks to pseudonymise the id. The recipient address itself is never used: without an
+ * audit subject the events are filed under the pseudonymised recipient, as before.
+ */
+export const auditSubjectSchema = z.strictObject({
+  type: z.string().min(1).max(64),
+  id: z.string().min(1).max(512),
+  personal: z.boolean().optional(),
+});
+export type AuditSubject = z.infer<typeof auditSubjectSchema>;
+
 /** What is sent: one of `template` or `content`, for a channel kind. */
 const messageSpecShape = {
   channel: channelKindSchema,
@@ -175,6 +188,8 @@ export const sendInputSchema = z
     cc: z.array(emailAddressSchema).max(50).optional(),
     bcc: z.array(emailAddressSchema).max(50).optional(),
     personalisation: personalisationSchema.default({}),
+    /** Whose audit trail this message's events go to (default: the pseudonymised recipient). */
+    auditSubject: auditSubjectSchema.optional(),
   })
   .superRefine(checkSpec);
 export type SendInput = z.input<typeof sendInputSchema>;
@@ -188,6 +203,8 @@ export const batchRecipientSchema = z.strictObject({
   /** Default: `<batch key>/<position>`. */
   idempotencyKey: idempotencyKeySchema.optional(),
   reference: z.string().max(256).optional(),
+  /** Whose audit trail this message's delivery events go to (default: the pseudonymised recipient). */
+  auditSubject: auditSubjectSchema.optional(),
 });
 export type BatchRecipient = z.input<typeof batchRecipientSchema>;
 
@@ -282,6 +299,8 @@ export const messageSchema = z.strictObject({
   providerMessageId: z.string().nullable(),
   callbackUrl: z.string().optional(),
   reference: z.string().optional(),
+  /** The caller's audit subject for this message's events, when one was given. */
+  auditSubject: auditSubjectSchema.optional(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
   deliveredAt: z.iso.datetime().nullable(),

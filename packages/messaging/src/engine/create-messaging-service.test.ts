@@ -13,6 +13,18 @@ const engine = (
   channels: Channel[] = [memoryChannel({ kind: 'email' }), memoryChannel({ kind: 'sms' })],
 ) => createMessagingService({ store: memoryMessagingStore(), channels, audit: memoryAuditSink() });
 
+/** An engine with an email channel and a memory audit sink, keyed for stable pseudonyms. */
+const audited = () => {
+  const audit = memoryAuditSink();
+  const messaging = createMessagingService({
+    store: memoryMessagingStore(),
+    channels: [memoryChannel({ kind: 'email' })],
+    audit,
+    pseudonymisationKey: 'stable-key',
+  });
+  return { audit, messaging };
+};
+
 describe('createMessagingService', () => {
   it('previews an SMS with its encoding, parts and warnings, storing nothing', async () => {
     const messaging = engine();
@@ -98,13 +110,7 @@ describe('createMessagingService', () => {
   });
 
   it('writes the actor and request id to audit events, never the recipient', async () => {
-    const audit = memoryAuditSink();
-    const messaging = createMessagingService({
-      store: memoryMessagingStore(),
-      channels: [memoryChannel({ kind: 'email' })],
-      audit,
-      pseudonymisationKey: 'stable-key',
-    });
+    const { audit, messaging } = audited();
     await messaging.send(context, {
       idempotencyKey: 'a1',
       channel: 'email',
@@ -127,5 +133,62 @@ describe('createMessagingService', () => {
       requestId: 'req-1',
     });
     expect(JSON.stringify(audit.events).toLowerCase()).not.toContain('ada@example.org');
+  });
+
+  it("files a message's events under the caller's audit subject; the recipient stays pseudonymised", async () => {
+    const { audit, messaging } = audited();
+    await messaging.send(context, {
+      idempotencyKey: 'subject-1',
+      channel: 'email',
+      to: 'ada@example.org',
+      content: { subject: 'Hi', text: 'Hello' },
+      auditSubject: { type: 'person', id: 'P-1234' },
+    });
+    await messaging.sendBatch(
+      context,
+      { idempotencyKey: 'subject-batch', channel: 'email', content: { subject: 'Hi', text: 'x' } },
+      [
+        { to: 'bob@example.org', auditSubject: { type: 'case', id: 'C-9', personal: false } },
+        { to: 'eve@example.org' },
+      ],
+    );
+    await messaging.processDue();
+    const events = audit.events.filter((event) => event.action.startsWith('messaging.message.'));
+    const byAction = (action: string) =>
+      events.filter((event) => event.action === action).map((event) => event.subject);
+    expect(byAction('messaging.message.queued')).toEqual([
+      { type: 'person', id: 'P-1234', personal: true },
+    ]);
+    expect(byAction('messaging.message.delivered')).toEqual([
+      { type: 'person', id: 'P-1234', personal: true },
+      { type: 'case', id: 'C-9', personal: false },
+      {
+        type: 'recipient',
+        id: expect.stringMatching(/^hmac-sha256:[0-9a-f]{32}$/),
+        personal: true,
+      },
+    ]);
+    // The recipient's address appears nowhere; its pseudonym links the events up.
+    const serialised = JSON.stringify(audit.events);
+    for (const address of ['ada@example.org', 'bob@example.org', 'eve@example.org'])
+      expect(serialised).not.toContain(address);
+    const ada = events.filter((event) => event.subject?.id === 'P-1234');
+    expect(ada).toHaveLength(2);
+    expect(ada[0]?.details?.recipient).toMatch(/^hmac-sha256:/);
+    expect(ada[0]?.details?.recipient).toBe(ada[1]?.details?.recipient);
+  });
+
+  it('refuses an empty audit subject before storing anything', async () => {
+    const messaging = engine();
+    await expect(
+      messaging.send(context, {
+        idempotencyKey: 'subject-bad',
+        channel: 'email',
+        to: 'ada@example.org',
+        content: { text: 'x' },
+        auditSubject: { type: 'person', id: '' },
+      }),
+    ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(await messaging.processDue()).toMatchObject({ claimed: 0 });
   });
 });

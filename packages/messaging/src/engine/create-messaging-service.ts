@@ -16,15 +16,19 @@ import {
   ValidationError,
 } from '@govblocks/core';
 import { ChannelError, MessagingError } from '../errors.js';
+import { wakeablePause } from '../pause.js';
 import type {
   AttemptOutcome,
   Channel,
   ClaimedMessage,
+  MessageQueue,
   MessagingService,
   MessagingStore,
   OutgoingMessage,
+  QueueDelivery,
 } from '../ports.js';
 import {
+  type AuditSubject,
   type BatchReceipt,
   type BatchRecipient,
   type BatchSpec,
@@ -80,10 +84,22 @@ export interface MessagingServiceOptions {
   batchChunkSize?: number;
   /** Signed status callbacks to each message's `callbackUrl`. */
   callbacks?: CallbackOptions;
+  /**
+   * Queue mode: a message broker fans the outbox out to the workers (`natsMessageQueue` from
+   * `@govblocks/messaging/nats`). The outbox stays the source of truth; `startWorker` then relays
+   * queued messages to the queue and consumes from it instead of polling the store.
+   */
+  queue?: MessageQueue;
+  /**
+   * Queue mode: a message due this long without a worker taking it is published again (its
+   * queue message was lost, or the queue gave up on it). Keep it longer than the queue's
+   * duplicate window and ack wait. Default 10 minutes.
+   */
+  republishAfterMs?: number;
   /** Called for worker-side problems that cannot be thrown (audit or callback failures). Never gets personal data. */
   onWorkerError?: (
     error: unknown,
-    context: { messageId: string; stage: 'audit' | 'callback' | 'finish' },
+    context: { messageId: string; stage: 'audit' | 'callback' | 'finish' | 'queue' },
   ) => void;
 }
 
@@ -110,16 +126,35 @@ export interface Worker {
 export interface WorkerOptions {
   /** Messages claimed (and sent concurrently) per round. Default 10. */
   batchSize?: number;
-  /** Pause when nothing is due. Default 250 ms. */
+  /** Pause when nothing is due (queue mode: between relay rounds that found nothing). Default 250 ms. */
   pollIntervalMs?: number;
+  /** Queue mode: also run the relay in this worker. Default true. */
+  relay?: boolean;
 }
 
 /** The engine: the {@link MessagingService} port plus the workers that drain the outbox. */
 export interface MessagingEngine extends MessagingService {
   /** Claims due messages once and attempts each; resolves when all attempts ended. */
   processDue(options?: { limit?: number }): Promise<ProcessResult>;
-  /** Runs `processDue` in a loop until stopped. Several workers (and processes) may share a store. */
+  /**
+   * Runs `processDue` in a loop until stopped — in queue mode, `processQueue` and `relay` in two
+   * loops. Several workers (and processes) may share a store and a queue.
+   */
   startWorker(options?: WorkerOptions): Worker;
+  /**
+   * Queue mode: publishes one round of messages that need a queue message (new ones, ones a rate
+   * limit sent back, and ones due for `republishAfterMs` without a worker taking them); returns
+   * how many. Throws `CONFIGURATION_ERROR` without a queue.
+   */
+  relay(options?: { limit?: number }): Promise<number>;
+  /**
+   * Queue mode: fetches up to `max` deliveries (waiting up to `waitMs`), claims their messages in
+   * the store and attempts each. A delivery is acknowledged once its outcome is recorded (or its
+   * message turns out to be done already — nothing is sent twice), retried after the backoff on
+   * a temporary failure, and left to the queue's ack wait when the claim was lost. On the queue's
+   * last delivery a temporary failure dead-letters the message (`QUEUE_MAX_DELIVER`).
+   */
+  processQueue(options?: { max?: number; waitMs?: number }): Promise<ProcessResult>;
 }
 
 const specificationVersion = 'messaging/v1' as const;
@@ -156,6 +191,10 @@ export function createMessagingService(options: MessagingServiceOptions): Messag
   const baseDelayMs = options.retry?.baseDelayMs ?? 1_000;
   const maxDelayMs = options.retry?.maxDelayMs ?? 15 * 60_000;
   const pseudonymKey = options.pseudonymisationKey ?? randomBytes(32);
+  const queue = options.queue;
+  const staleAfterMs = options.republishAfterMs ?? 10 * 60_000;
+  if (queue && queue.specificationVersion !== 'messaging-queue/v1')
+    throw new ConfigurationError('[messaging] the queue implements an unknown version');
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1)
     throw new ConfigurationError('[messaging] retry.maxAttempts must be a positive integer');
   if (!Number.isInteger(chunkSize) || chunkSize < 1)
@@ -180,6 +219,24 @@ export function createMessagingService(options: MessagingServiceOptions): Messag
 
   const pseudonym = (recipient: string) =>
     `hmac-sha256:${createHmac('sha256', pseudonymKey).update(recipient.trim().toLowerCase()).digest('hex').slice(0, 32)}`;
+
+  /**
+   * Whose trail a message's events go to: the caller's audit subject, or else the pseudonymised
+   * recipient. With a caller's subject the recipient still appears only pseudonymised (details).
+   */
+  const subjectOf = (
+    to: string,
+    auditSubject: AuditSubject | undefined,
+    details: NonNullable<AuditEventInput['details']>,
+  ): AuditEventInput['subject'] => {
+    if (!auditSubject) return { type: 'recipient', id: pseudonym(to), personal: true };
+    details.recipient = pseudonym(to);
+    return {
+      type: auditSubject.type,
+      id: auditSubject.id,
+      personal: auditSubject.personal ?? true,
+    };
+  };
 
   const actorOf = (context: ActorContext): AuditEventInput['actor'] => {
     const actor: AuditEventInput['actor'] = { type: context.actor.type, id: context.actor.id };
@@ -252,7 +309,13 @@ export function createMessagingService(options: MessagingServiceOptions): Messag
 
   function newMessage(
     spec: { channel: ChannelKind; from?: Message['from']; replyTo?: string; callbackUrl?: string },
-    recipient: { to: string; cc?: string[]; bcc?: string[]; reference?: string },
+    recipient: {
+      to: string;
+      cc?: string[];
+      bcc?: string[];
+      reference?: string;
+      auditSubject?: AuditSubject;
+    },
     idempotencyKey: string,
     rendered: Rendered,
     batchId: string | null,
@@ -285,6 +348,7 @@ export function createMessagingService(options: MessagingServiceOptions): Messag
     if (rendered.sms) message.sms = rendered.sms;
     if (spec.callbackUrl) message.callbackUrl = spec.callbackUrl;
     if (recipient.reference) message.reference = recipient.reference;
+    if (recipient.auditSubject) message.auditSubject = recipient.auditSubject;
     return message;
   }
 
@@ -333,7 +397,16 @@ export function createMessagingService(options: MessagingServiceOptions): Messag
     };
   };
 
-  async function attempt(claimed: ClaimedMessage, result: ProcessResult): Promise<void> {
+  /**
+   * Sends one claimed message and records the outcome (then audit, callback). Returns the outcome
+   * and whether it was recorded (false: the claim was lost). `lastDelivery` (queue mode): the
+   * queue will not deliver it again, so a temporary failure dead-letters it.
+   */
+  async function attempt(
+    claimed: ClaimedMessage,
+    result: ProcessResult,
+    queueDelivery: { last: boolean; count: number } | undefined = undefined,
+  ): Promise<{ outcome: AttemptOutcome; held: boolean }> {
     const { message, claimToken } = claimed;
     const channel = channels.get(message.channel);
     let outcome: AttemptOutcome;
@@ -383,6 +456,16 @@ export function createMessagingService(options: MessagingServiceOptions): Messag
         } else if (!described.retryable) outcome = { status: 'failed', at, error: described.error };
         else if (message.attempts >= maxAttempts)
           outcome = { status: 'dead-lettered', at, error: described.error };
+        else if (queueDelivery?.last)
+          outcome = {
+            status: 'dead-lettered',
+            at,
+            error: {
+              ...described.error,
+              code: 'QUEUE_MAX_DELIVER',
+              message: `[messaging] the queue gave up after ${queueDelivery.count} deliveries; last error ${described.error.code}`,
+            },
+          };
         else
           outcome = {
             status: 'queued',
@@ -398,15 +481,15 @@ export function createMessagingService(options: MessagingServiceOptions): Messag
     } catch (error) {
       options.onWorkerError?.(error, { messageId: message.id, stage: 'finish' });
       result.lost += 1;
-      return;
+      return { outcome, held: false };
     }
     if (!held) {
       result.lost += 1;
-      return;
+      return { outcome, held };
     }
     if (outcome.status === 'throttled') {
       result.throttled += 1;
-      return; // no status change worth an audit event: the message is queued as it was
+      return { outcome, held }; // no status change worth an audit event: queued as it was
     }
     if (outcome.status === 'delivered') result.delivered += 1;
     else if (outcome.status === 'queued') result.retried += 1;
@@ -431,7 +514,7 @@ export function createMessagingService(options: MessagingServiceOptions): Messag
           action,
           workerActor,
           undefined,
-          { type: 'recipient', id: pseudonym(message.to), personal: true },
+          subjectOf(message.to, message.auditSubject, details),
           details,
           outcome.status === 'delivered' ? 'success' : 'failure',
         ),
@@ -459,18 +542,21 @@ export function createMessagingService(options: MessagingServiceOptions): Messag
         options.onWorkerError?.(error, { messageId: message.id, stage: 'callback' });
       }
     }
+    return { outcome, held };
   }
 
+  const emptyResult = (): ProcessResult => ({
+    claimed: 0,
+    delivered: 0,
+    retried: 0,
+    failed: 0,
+    deadLettered: 0,
+    lost: 0,
+    throttled: 0,
+  });
+
   async function processDue(processOptions: { limit?: number } = {}): Promise<ProcessResult> {
-    const result: ProcessResult = {
-      claimed: 0,
-      delivered: 0,
-      retried: 0,
-      failed: 0,
-      deadLettered: 0,
-      lost: 0,
-      throttled: 0,
-    };
+    const result = emptyResult();
     const claimed = await store.claim({
       now: clock.now(),
       limit: processOptions.limit ?? 10,
@@ -481,39 +567,147 @@ export function createMessagingService(options: MessagingServiceOptions): Messag
     return result;
   }
 
-  function startWorker(workerOptions: WorkerOptions = {}): Worker {
-    const batchSize = workerOptions.batchSize ?? 10;
-    const pollIntervalMs = workerOptions.pollIntervalMs ?? 250;
+  // ---- queue mode ----------------------------------------------------------------------------
+
+  const requireQueue = (): MessageQueue => {
+    if (!queue) throw new ConfigurationError('[messaging] no queue is configured');
+    return queue;
+  };
+
+  async function relay(relayOptions: { limit?: number } = {}): Promise<number> {
+    const target = requireQueue();
+    const now = clock.now();
+    const pending = await store.pendingPublication({
+      now,
+      staleBefore: new Date(now.getTime() - staleAfterMs),
+      limit: relayOptions.limit ?? 500,
+    });
+    if (pending.length === 0) return 0;
+    // The first publication's deduplication id is the message id; a republication (the queue
+    // lost it, or a rate limit sent it back) gets the next number, so the queue takes it.
+    await target.publish(
+      pending.map((item) => ({
+        messageId: item.id,
+        deduplicationId: item.publications === 0 ? item.id : `${item.id}:${item.publications}`,
+      })),
+    );
+    await store.markPublished(pending, now);
+    return pending.length;
+  }
+
+  async function processQueue(
+    queueOptions: { max?: number; waitMs?: number } = {},
+  ): Promise<ProcessResult> {
+    const source = requireQueue();
+    const result = emptyResult();
+    const deliveries = await source.fetch({
+      max: queueOptions.max ?? 10,
+      waitMs: queueOptions.waitMs ?? 1_000,
+    });
+    if (deliveries.length === 0) return result;
+    const byId = new Map<string, QueueDelivery>();
+    for (const delivery of deliveries) {
+      // The same message twice in one round (a republication): one delivery is enough.
+      if (byId.has(delivery.messageId)) await delivery.ack();
+      else byId.set(delivery.messageId, delivery);
+    }
+    const now = clock.now();
+    const claimed = await store.claimIds({ ids: [...byId.keys()], now, leaseMs });
+    result.claimed = claimed.length;
+    const claimedIds = new Set(claimed.map((item) => item.message.id));
+    const settle = async (delivery: QueueDelivery, work: () => Promise<void>) => {
+      try {
+        await work();
+      } catch (error) {
+        // Unsettled, the queue delivers it again when its ack wait ends.
+        options.onWorkerError?.(error, { messageId: delivery.messageId, stage: 'queue' });
+      }
+    };
+    await Promise.all([
+      ...[...byId.values()]
+        .filter((delivery) => !claimedIds.has(delivery.messageId))
+        .map((delivery) =>
+          settle(delivery, async () => {
+            // Not claimable: done already (a redelivery of a recorded outcome), unknown, held by
+            // another worker's live claim, or not due yet.
+            const message = await store.getMessage(delivery.messageId);
+            if (!message || (message.status !== 'queued' && message.status !== 'sending'))
+              return delivery.ack();
+            const due = message.nextAttemptAt ? Date.parse(message.nextAttemptAt) : now.getTime();
+            return delivery.retry(Math.max(due - clock.now().getTime(), 50));
+          }),
+        ),
+      ...claimed.map((item) => {
+        const delivery = byId.get(item.message.id) as QueueDelivery;
+        return settle(delivery, async () => {
+          const { outcome, held } = await attempt(item, result, {
+            last: delivery.deliveryCount >= source.maxDeliver,
+            count: delivery.deliveryCount,
+          });
+          if (!held) return; // another worker took it over: its delivery settles it
+          if (outcome.status === 'queued')
+            return delivery.retry(
+              Math.max(outcome.nextAttemptAt.getTime() - clock.now().getTime(), 0),
+            );
+          if (outcome.status === 'throttled') {
+            // A quota is not a failure: spend no delivery; the relay publishes it again when due.
+            await store.unpublish(item.message.id);
+          }
+          return delivery.ack();
+        });
+      }),
+    ]);
+    return result;
+  }
+
+  function loop(round: () => Promise<boolean>, pollIntervalMs: number) {
     let stopped = false;
     let wake: (() => void) | undefined;
-    const loop = (async () => {
+    const running = (async () => {
       while (!stopped) {
-        let claimed = 0;
+        let busy = false;
         try {
-          claimed = (await processDue({ limit: batchSize })).claimed;
+          busy = await round();
         } catch (error) {
           options.onWorkerError?.(error, { messageId: '-', stage: 'finish' });
         }
-        if (claimed === 0 && !stopped) {
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, pollIntervalMs);
-            wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
+        if (!busy && !stopped) {
+          const pause = wakeablePause(pollIntervalMs);
+          wake = pause.wake;
+          await pause.done;
           wake = undefined;
         }
       }
     })();
+    return async () => {
+      stopped = true;
+      wake?.();
+      await running;
+    };
+  }
+
+  function startWorker(workerOptions: WorkerOptions = {}): Worker {
+    const batchSize = workerOptions.batchSize ?? 10;
+    const pollIntervalMs = workerOptions.pollIntervalMs ?? 250;
+    let stopped = false;
+    const loops = queue
+      ? [
+          loop(
+            async () => (await processQueue({ max: batchSize, waitMs: 1_000 })).claimed > 0,
+            pollIntervalMs,
+          ),
+          ...(workerOptions.relay === false
+            ? []
+            : [loop(async () => (await relay()) > 0, pollIntervalMs)]),
+        ]
+      : [loop(async () => (await processDue({ limit: batchSize })).claimed > 0, pollIntervalMs)];
     return {
       get stopped() {
         return stopped;
       },
       async stop() {
         stopped = true;
-        wake?.();
-        await loop;
+        await Promise.all(loops.map((stop) => stop()));
       },
     };
   }
@@ -524,6 +718,8 @@ export function createMessagingService(options: MessagingServiceOptions): Messag
     specificationVersion,
     capabilities: { templates: true, channels: [...channels.keys()], messageStatus: true },
     processDue,
+    relay,
+    processQueue,
     startWorker,
 
     async defineTemplate(context, input) {
@@ -619,19 +815,18 @@ export function createMessagingService(options: MessagingServiceOptions): Messag
         if (stored.requestHash !== requestHash) throw new IdempotencyMismatchError();
         return stored.message;
       }
+      const details: NonNullable<AuditEventInput['details']> = {
+        messageId: message.id,
+        channel: message.channel,
+        template: message.template ? `${message.template.id}@${message.template.version}` : null,
+      };
       await audit.record(
         event(
           'messaging.message.queued',
           actorOf(context),
           context,
-          { type: 'recipient', id: pseudonym(parsed.to), personal: true },
-          {
-            messageId: message.id,
-            channel: message.channel,
-            template: message.template
-              ? `${message.template.id}@${message.template.version}`
-              : null,
-          },
+          subjectOf(parsed.to, parsed.auditSubject, details),
+          details,
         ),
       );
       return stored.message;

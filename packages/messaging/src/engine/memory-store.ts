@@ -18,9 +18,16 @@ interface Row {
   message: Message;
   requestHash: string;
   claimToken: string | null;
+  /** `message.nextAttemptAt` in ms (kept with it), for claims. */
+  due: number | null;
+  /** Queue mode: when the relay last published it (null: not since it was queued), and how often. */
+  publishedAt: number | null;
+  publications: number;
 }
 
 const copy = <T>(value: T): T => structuredClone(value);
+const dueOf = (message: Message) =>
+  message.nextAttemptAt === null ? null : Date.parse(message.nextAttemptAt);
 
 /**
  * An in-process {@link MessagingStore} for tests, demos and single-process tools. Nothing
@@ -41,6 +48,47 @@ export function memoryMessagingStore(): MessagingStore {
     failed: 0,
     'dead-lettered': 0,
   });
+
+  const isDue = (row: Row, at: number) => {
+    const { status, batchId } = row.message;
+    if (status !== 'queued' && status !== 'sending') return false;
+    if (row.due === null || row.due > at) return false;
+    return batchId === null || batches.get(batchId)?.released === true;
+  };
+  /**
+   * Up to `limit` due messages (queued, or sending with an ended lease) of released batches that
+   * `accept` takes, soonest first: one pass keeping the `limit` soonest, so a claim costs
+   * O(messages), not a sort of the whole outbox.
+   */
+  const dueRows = (
+    at: number,
+    limit: number,
+    accept?: (row: Row) => boolean,
+    rows: Iterable<Row> = messages.values(),
+  ): Row[] => {
+    const due: Row[] = [];
+    if (limit < 1) return due;
+    for (const row of rows) {
+      const last = due[limit - 1];
+      if (last && (row.due as number) >= (last.due as number)) continue;
+      if (!isDue(row, at) || (accept && !accept(row))) continue;
+      let index = due.length;
+      while (index > 0 && ((due[index - 1] as Row).due as number) > (row.due as number)) index -= 1;
+      due.splice(index, 0, row);
+      if (due.length > limit) due.pop();
+    }
+    return due;
+  };
+  const take = (due: Row[], now: Date, limit: number, leaseMs: number): ClaimedMessage[] =>
+    due.slice(0, limit).map((row): ClaimedMessage => {
+      row.claimToken = randomUUID();
+      row.message.status = 'sending';
+      row.message.attempts += 1;
+      row.message.nextAttemptAt = new Date(now.getTime() + leaseMs).toISOString();
+      row.due = now.getTime() + leaseMs;
+      row.message.updatedAt = now.toISOString();
+      return { message: copy(row.message), claimToken: row.claimToken };
+    });
 
   return {
     async insertTemplate(template) {
@@ -69,7 +117,14 @@ export function memoryMessagingStore(): MessagingStore {
             requestHash: existing.requestHash,
             inserted: false,
           };
-        messages.set(message.id, { message: copy(message), requestHash, claimToken: null });
+        messages.set(message.id, {
+          message: copy(message),
+          requestHash,
+          claimToken: null,
+          due: dueOf(message),
+          publishedAt: null,
+          publications: 0,
+        });
         byKey.set(message.idempotencyKey, message.id);
         return { message: copy(message), requestHash, inserted: true };
       });
@@ -121,33 +176,35 @@ export function memoryMessagingStore(): MessagingStore {
     },
 
     async claim({ now, limit, leaseMs }) {
-      const at = now.getTime();
-      const due: Row[] = [];
-      for (const row of messages.values()) {
-        const { status, nextAttemptAt } = row.message;
-        if (
-          (status === 'queued' || status === 'sending') &&
-          nextAttemptAt !== null &&
-          Date.parse(nextAttemptAt) <= at
-        ) {
-          const batchId = row.message.batchId;
-          if (batchId !== null && batches.get(batchId)?.released !== true) continue;
-          due.push(row);
-        }
+      return take(dueRows(now.getTime(), limit), now, limit, leaseMs);
+    },
+    async claimIds({ ids, now, leaseMs }) {
+      const rows = [...new Set(ids)]
+        .map((id) => messages.get(id))
+        .filter((row): row is Row => row !== undefined);
+      const claimable = dueRows(now.getTime(), rows.length, undefined, rows);
+      return take(claimable, now, claimable.length, leaseMs);
+    },
+    async pendingPublication({ now, staleBefore, limit }) {
+      const stale = staleBefore.getTime();
+      return dueRows(
+        now.getTime(),
+        limit,
+        (row) =>
+          row.publishedAt === null || (row.publishedAt < stale && (row.due as number) <= stale),
+      ).map((row) => ({ id: row.message.id, publications: row.publications }));
+    },
+    async markPublished(items, at) {
+      for (const item of items) {
+        const row = messages.get(item.id);
+        if (!row || row.publications !== item.publications) continue;
+        row.publications += 1;
+        row.publishedAt = at.getTime();
       }
-      due.sort(
-        (a, b) =>
-          Date.parse(a.message.nextAttemptAt as string) -
-          Date.parse(b.message.nextAttemptAt as string),
-      );
-      return due.slice(0, limit).map((row): ClaimedMessage => {
-        row.claimToken = randomUUID();
-        row.message.status = 'sending';
-        row.message.attempts += 1;
-        row.message.nextAttemptAt = new Date(at + leaseMs).toISOString();
-        row.message.updatedAt = now.toISOString();
-        return { message: copy(row.message), claimToken: row.claimToken };
-      });
+    },
+    async unpublish(id) {
+      const row = messages.get(id);
+      if (row?.message.status === 'queued') row.publishedAt = null;
     },
     async finish({
       id,
@@ -162,6 +219,7 @@ export function memoryMessagingStore(): MessagingStore {
       if (!row || row.claimToken !== claimToken || row.message.status !== 'sending') return false;
       row.claimToken = null;
       applyOutcome(row.message, outcome);
+      row.due = dueOf(row.message);
       return true;
     },
     async countByStatus() {

@@ -58,5 +58,15 @@ create table messaging_rate_windows (
 create index messaging_rate_windows_end on messaging_rate_windows (window_end);
 `,
     },
+    {
+      // Queue mode: the relay records what it published to the message queue.
+      id: '0003_queue_publications',
+      sql: `
+alter table messaging_messages add column published_at timestamptz;
+alter table messaging_messages add column publications integer not null default 0;
+create index messaging_messages_unpublished on messaging_messages (next_attempt_at)
+  where published_at is null and status in ('queued', 'sending');
+`,
+    },
   ],
 };

@@ -1,5 +1,5 @@
 import { type MigrationSet, migrate, type SqlClient } from '@govblocks/core/sql';
-import { type RateLimiter, rateWindow } from '../rate-limit.js';
+import { checkRateLimits, type RateLimiter, rateWindow } from '../rate-limit.js';
 import { messagingMigrations } from './migrations.js';
 
 /**
@@ -19,13 +19,7 @@ export async function sqlRateLimiter(
   let calls = 0;
   return {
     async take(key, limits, now) {
-      for (const { limit, windowMs } of limits) {
-        if (!Number.isInteger(limit) || limit < 1 || !Number.isInteger(windowMs) || windowMs < 1) {
-          throw new Error(
-            '[messaging/sql] a rate limit needs a positive integer limit and windowMs',
-          );
-        }
-      }
+      checkRateLimits(limits);
       calls += 1;
       if (calls % 1_000 === 0) {
         await client.query('delete from messaging_rate_windows where window_end < $1', [now]);
@@ -44,11 +38,10 @@ export async function sqlRateLimiter(
                returning count`,
               [key, windowMs, new Date(start), new Date(end), limit],
             );
-            if (counted.rowCount === 0) {
-              blocked.wait = Math.max(blocked.wait, end - now.getTime());
-              throw blocked; // roll back the windows already counted
-            }
+            // A full window: look at the others too, so the answer is the longest wait.
+            if (counted.rowCount === 0) blocked.wait = Math.max(blocked.wait, end - now.getTime());
           }
+          if (blocked.wait > 0) throw blocked; // roll back the windows counted
         });
       } catch (error) {
         if (error === blocked) return { allowed: false, retryAfterMs: blocked.wait };

@@ -108,6 +108,16 @@ const toBatch = (row: BatchRow): StoredBatch => ({
 export interface SqlMessagingStoreOptions {
   /** Run the block's migrations first. Default true. */
   migrate?: boolean;
+  /** Most outcomes recorded by one UPDATE (attempts that end together are batched). Default 1,000. */
+  finishBatchSize?: number;
+}
+
+interface PendingFinish {
+  id: string;
+  claimToken: string;
+  outcome: AttemptOutcome;
+  resolve: (held: boolean) => void;
+  reject: (error: unknown) => void;
 }
 
 /**
@@ -172,6 +182,129 @@ export async function sqlMessagingStore(
       const first = items.find((item) => item.message.idempotencyKey === key) as NewMessage;
       return { message: first.message, requestHash: first.requestHash, inserted: false };
     });
+  }
+
+  /** The messages of unreleased batches are invisible to workers and to the relay. */
+  const released = `(m.batch_id is null
+    or m.batch_id not in (select b.id from messaging_batches b where not b.released))`;
+
+  /** Claims due messages matching `filter` (parameters from $5 on). */
+  async function claimWhere(
+    filter: string,
+    params: unknown[],
+    now: Date,
+    limit: number,
+    leaseMs: number,
+  ): Promise<ClaimedMessage[]> {
+    const token = randomUUID();
+    const result = await client.query<MessageRow>(
+      `with due as (
+         select m.id from messaging_messages m
+         where m.status in ('queued', 'sending') and m.next_attempt_at <= $1 and ${filter}
+           and ${released}
+         order by m.next_attempt_at
+         limit $2
+         for update of m skip locked
+       )
+       update messaging_messages m
+          set status = 'sending', attempts = m.attempts + 1, next_attempt_at = $3, claim_token = $4, updated_at = $1
+         from due where m.id = due.id
+       returning m.*`,
+      [now, limit, new Date(now.getTime() + leaseMs), token, ...params],
+    );
+    return result.rows.map(
+      (row): ClaimedMessage => ({ message: toMessage(row), claimToken: token }),
+    );
+  }
+
+  // ---- finish: group commit --------------------------------------------------------------------
+  // Attempts that end while an UPDATE is running wait for it and are then recorded together,
+  // in one statement (UPDATE … FROM jsonb_to_recordset). Each row is still updated only where
+  // its claim token matches and it is `sending`, so a lost claim changes nothing, exactly as one
+  // UPDATE per message did; a single statement is atomic. Nothing waits on a timer: a lone
+  // finish is written at once, and batches form only while the database is busy.
+  const pending: PendingFinish[] = [];
+  let flushing = false;
+  const maxGroup = options.finishBatchSize ?? 1_000;
+
+  async function flushFinishes(): Promise<void> {
+    flushing = true;
+    try {
+      // Let attempts that ended in the same turn of the event loop join the first statement.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      while (pending.length > 0) {
+        const group = pending.splice(0, maxGroup);
+        let held: boolean[];
+        try {
+          held = await finishGroup(group);
+        } catch (error) {
+          if (group.length === 1) {
+            group[0]?.reject(error);
+            continue;
+          }
+          // E.g. a deadlock between two workers' batches over taken-over claims: record one
+          // by one (each its own statement) rather than fail the whole group.
+          await Promise.all(
+            group.map((item) =>
+              finishGroup([item]).then(
+                ([one]) => item.resolve(one === true),
+                (cause: unknown) => item.reject(cause),
+              ),
+            ),
+          );
+          continue;
+        }
+        group.forEach((item, index) => {
+          item.resolve(held[index] === true);
+        });
+      }
+    } finally {
+      flushing = false;
+    }
+  }
+
+  async function finishGroup(group: PendingFinish[]): Promise<boolean[]> {
+    const rows = group.map(({ id, claimToken, outcome }, ord) => {
+      const delivered = outcome.status === 'delivered';
+      const throttled = outcome.status === 'throttled';
+      return {
+        ord,
+        id,
+        claim_token: claimToken,
+        status: throttled ? 'queued' : outcome.status,
+        throttled,
+        next_attempt_at:
+          outcome.status === 'queued' || outcome.status === 'throttled'
+            ? outcome.nextAttemptAt.toISOString()
+            : null,
+        last_error: 'error' in outcome ? outcome.error : null,
+        delivered_by: delivered ? outcome.deliveredBy : null,
+        provider_message_id: delivered ? outcome.providerMessageId : null,
+        delivered_at: delivered ? outcome.at.toISOString() : null,
+        updated_at: outcome.at.toISOString(),
+      };
+    });
+    const result = await client.query<{ ord: number }>(
+      `update messaging_messages m
+          set status = v.status,
+              attempts = case when v.throttled then greatest(m.attempts - 1, 0) else m.attempts end,
+              next_attempt_at = v.next_attempt_at,
+              last_error = coalesce(v.last_error, m.last_error),
+              delivered_by = case when v.throttled then m.delivered_by else v.delivered_by end,
+              provider_message_id = case when v.throttled then m.provider_message_id else v.provider_message_id end,
+              delivered_at = case when v.throttled then m.delivered_at else v.delivered_at end,
+              updated_at = v.updated_at,
+              claim_token = null
+         from jsonb_to_recordset($1::jsonb) as v(ord int, id text, claim_token text, status text,
+              throttled boolean, next_attempt_at timestamptz, last_error jsonb, delivered_by text,
+              provider_message_id text, delivered_at timestamptz, updated_at timestamptz)
+        where m.id = v.id and m.claim_token = v.claim_token and m.status = 'sending'
+        returning v.ord`,
+      [JSON.stringify(rows)],
+    );
+    const held = group.map(() => false);
+    for (const row of result.rows) held[row.ord] = true;
+    return held;
   }
 
   return {
@@ -271,64 +404,48 @@ export async function sqlMessagingStore(
     },
 
     async claim({ now, limit, leaseMs }) {
-      const token = randomUUID();
-      const result = await client.query<MessageRow>(
-        `with due as (
-           select m.id from messaging_messages m
-           where m.status in ('queued', 'sending') and m.next_attempt_at <= $1
-             and (m.batch_id is null
-                  or m.batch_id not in (select b.id from messaging_batches b where not b.released))
-           order by m.next_attempt_at
-           limit $2
-           for update of m skip locked
-         )
-         update messaging_messages m
-            set status = 'sending', attempts = m.attempts + 1, next_attempt_at = $3, claim_token = $4, updated_at = $1
-           from due where m.id = due.id
-         returning m.*`,
-        [now, limit, new Date(now.getTime() + leaseMs), token],
+      return claimWhere('true', [], now, limit, leaseMs);
+    },
+    async claimIds({ ids, now, leaseMs }) {
+      if (ids.length === 0) return [];
+      return claimWhere('m.id = any($5::text[])', [[...ids]], now, ids.length, leaseMs);
+    },
+    async pendingPublication({ now, staleBefore, limit }) {
+      const result = await client.query<{ id: string; publications: number }>(
+        `(select m.id, m.publications, m.next_attempt_at from messaging_messages m
+           where m.published_at is null and m.status in ('queued', 'sending') and m.next_attempt_at <= $1
+             and ${released}
+           order by m.next_attempt_at limit $3)
+         union all
+         (select m.id, m.publications, m.next_attempt_at from messaging_messages m
+           where m.status in ('queued', 'sending') and m.next_attempt_at <= $2 and m.published_at < $2
+             and ${released}
+           order by m.next_attempt_at limit $3)
+         order by next_attempt_at limit $3`,
+        [now, staleBefore, limit],
       );
-      return result.rows.map(
-        (row): ClaimedMessage => ({ message: toMessage(row), claimToken: token }),
+      return result.rows.map((row) => ({ id: row.id, publications: row.publications }));
+    },
+    async markPublished(items, at) {
+      if (items.length === 0) return;
+      await client.query(
+        `update messaging_messages m set published_at = $2, publications = m.publications + 1
+           from jsonb_to_recordset($1::jsonb) as v(id text, publications int)
+          where m.id = v.id and m.publications = v.publications`,
+        [JSON.stringify(items), at],
       );
     },
-    async finish({
-      id,
-      claimToken,
-      outcome,
-    }: {
-      id: string;
-      claimToken: string;
-      outcome: AttemptOutcome;
-    }) {
-      if (outcome.status === 'throttled') {
-        const result = await client.query(
-          `update messaging_messages
-              set status = 'queued', attempts = greatest(attempts - 1, 0), next_attempt_at = $3, updated_at = $4, claim_token = null
-            where id = $1 and claim_token = $2 and status = 'sending'`,
-          [id, claimToken, outcome.nextAttemptAt, outcome.at],
-        );
-        return result.rowCount === 1;
-      }
-      const delivered = outcome.status === 'delivered';
-      const result = await client.query(
-        `update messaging_messages
-            set status = $3, next_attempt_at = $4, last_error = coalesce($5::jsonb, last_error),
-                delivered_by = $6, provider_message_id = $7, delivered_at = $8, updated_at = $9, claim_token = null
-          where id = $1 and claim_token = $2 and status = 'sending'`,
-        [
-          id,
-          claimToken,
-          outcome.status,
-          outcome.status === 'queued' ? outcome.nextAttemptAt : null,
-          delivered ? null : JSON.stringify(outcome.error),
-          delivered ? outcome.deliveredBy : null,
-          delivered ? outcome.providerMessageId : null,
-          delivered ? outcome.at : null,
-          outcome.at,
-        ],
+    async unpublish(id) {
+      await client.query(
+        `update messaging_messages set published_at = null where id = $1 and status = 'queued'`,
+        [id],
       );
-      return result.rowCount === 1;
+    },
+    finish(input: { id: string; claimToken: string; outcome: AttemptOutcome }) {
+      return new Promise<boolean>((resolve, reject) => {
+        pending.push({ ...input, resolve, reject });
+        if (!flushing) void flushFinishes();
+      });
     },
     async countByStatus() {
       const result = await client.query<{ status: MessageStatus; count: number }>(

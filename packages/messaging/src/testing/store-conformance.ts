@@ -288,5 +288,109 @@ export function describeMessagingStore(name: string, harness: MessagingStoreHarn
         code: 'TEMPLATE_NOT_FOUND',
       });
     });
+
+    it('queue mode: lists what the relay must publish, records publications, claims by id', async () => {
+      const { engine } = setup({ fail: () => 'temporary' });
+      const a = await engine.send(context, email('qa'));
+      const b = await engine.send(context, email('qb'));
+      clock.advance(1);
+      const now = clock.now();
+      const stale = new Date(now.getTime() - 60_000);
+      expect(await store.pendingPublication({ now, staleBefore: stale, limit: 10 })).toEqual([
+        { id: a.id, publications: 0 },
+        { id: b.id, publications: 0 },
+      ]);
+      await store.markPublished(
+        [
+          { id: a.id, publications: 0 },
+          { id: a.id, publications: 0 }, // a second relay recording the same publication
+        ],
+        now,
+      );
+      expect(await store.pendingPublication({ now, staleBefore: stale, limit: 10 })).toEqual([
+        { id: b.id, publications: 0 },
+      ]);
+      // Claims by id: only those asked for, and never one held by a live claim.
+      const claimed = await store.claimIds({ ids: [a.id], now, leaseMs: 30_000 });
+      expect(
+        claimed.map((item) => [item.message.id, item.message.status, item.message.attempts]),
+      ).toEqual([[a.id, 'sending', 1]]);
+      expect(await store.claimIds({ ids: [a.id], now, leaseMs: 30_000 })).toEqual([]);
+      expect(await store.claimIds({ ids: ['unknown'], now, leaseMs: 30_000 })).toEqual([]);
+      // A rate limit sent it back: unpublished, it is listed again once due.
+      const at = clock.now();
+      expect(
+        await store.finish({
+          id: a.id,
+          claimToken: claimed[0]?.claimToken as string,
+          outcome: { status: 'throttled', at, nextAttemptAt: new Date(at.getTime() + 1_000) },
+        }),
+      ).toBe(true);
+      await store.unpublish(a.id);
+      const listed = async () =>
+        (
+          await store.pendingPublication({
+            now: clock.now(),
+            staleBefore: new Date(clock.now().getTime() - 60_000),
+            limit: 10,
+          })
+        ).map((item) => item.id);
+      expect(await listed()).toEqual([b.id]);
+      clock.advance(1_000);
+      expect(
+        await store.pendingPublication({ now: clock.now(), staleBefore: stale, limit: 10 }),
+      ).toEqual([
+        { id: b.id, publications: 0 },
+        { id: a.id, publications: 1 },
+      ]);
+      // Published and then forgotten by the queue: listed again once due for the stale period.
+      await store.markPublished(
+        [
+          { id: a.id, publications: 1 },
+          { id: b.id, publications: 0 },
+        ],
+        clock.now(),
+      );
+      expect(await listed()).toEqual([]);
+      clock.advance(60_001);
+      expect(
+        await store.pendingPublication({
+          now: clock.now(),
+          staleBefore: new Date(clock.now().getTime() - 60_000),
+          limit: 10,
+        }),
+      ).toEqual([
+        { id: b.id, publications: 1 },
+        { id: a.id, publications: 2 },
+      ]);
+    });
+
+    it('queue mode: messages of an unreleased batch are not published', async () => {
+      const { engine } = setup();
+      const recipients = async function* () {
+        yield { to: 'a@example.org' };
+        // The batch is still being written while the relay looks.
+        expect(
+          await store.pendingPublication({
+            now: new Date(clock.now().getTime() + 1),
+            staleBefore: new Date(0),
+            limit: 10,
+          }),
+        ).toEqual([]);
+        yield { to: 'b@example.org' };
+      };
+      await engine.sendBatch(
+        context,
+        { idempotencyKey: 'unreleased', channel: 'email', content: { subject: 's', text: 'x' } },
+        recipients(),
+      );
+      expect(
+        await store.pendingPublication({
+          now: new Date(clock.now().getTime() + 1),
+          staleBefore: new Date(0),
+          limit: 10,
+        }),
+      ).toHaveLength(2);
+    });
   });
 }

@@ -1,0 +1,5 @@
+export {
+  type NatsConnection,
+  type NatsMessageQueueOptions,
+  natsMessageQueue,
+} from './nats-message-queue.js';

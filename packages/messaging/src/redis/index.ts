@@ -1,0 +1,5 @@
+export {
+  type RedisRateLimiterOptions,
+  type RedisScriptClient,
+  redisRateLimiter,
+} from './redis-rate-limiter.js';
