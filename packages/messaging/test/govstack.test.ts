@@ -4,10 +4,9 @@
  * MessagingService conformance kit on the engine, on the round trip remote(binding(engine)) and on
  * the remote adapter against the reference mock.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { memoryAuditSink } from '@govblocks/core';
 import { type RunningServer, startServer } from '@govblocks/core/http';
+import { type GovStackMock, startGovStackMock } from '@govblocks/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryChannel } from '../src/channels/memory-channel.js';
 import {
@@ -18,20 +17,10 @@ import { memoryMessagingStore } from '../src/engine/memory-store.js';
 import { govstackMessaging } from '../src/govstack/govstack-messaging.js';
 import { messagingHttpApp } from '../src/http/messaging-http-app.js';
 import { describeMessagingService } from '../src/testing/service-conformance.js';
-import { type ReferenceMock, startReferenceMock } from './reference-mock.js';
 
 // One reference mock for this file (starting it costs seconds); skipped, saying why, without it.
-const mockFile = [
-  process.env.GOVSTACK_MESSAGING_MOCK,
-  '/work/shared/govstack/messaging/mock/mockoon-messaging.json',
-  fileURLToPath(
-    new URL('../../../../shared/govstack/messaging/mock/mockoon-messaging.json', import.meta.url),
-  ),
-].find((file): file is string => file !== undefined && existsSync(file));
-const started: { mock?: ReferenceMock; reason?: string } = mockFile
-  ? await startReferenceMock(mockFile)
-  : { reason: 'the GovStack messaging mock file is not on this machine' };
-if (!started.mock) console.warn(`[messaging] reference mock tests skipped: ${started.reason}`);
+const started = await startGovStackMock('messaging');
+if (!started.mock) console.warn(`[messaging] reference mock tests skipped: ${started.skip}`);
 afterAll(async () => {
   await started.mock?.stop();
 });
@@ -189,7 +178,7 @@ async function call(base: string, item: Case): Promise<Answer & { body: unknown 
 }
 
 describe('GovStack Messaging API: our binding answers as the reference mock does', () => {
-  let mock: ReferenceMock | undefined;
+  let mock: GovStackMock | undefined;
   let skipReason: string | undefined;
   let server: RunningServer;
   beforeAll(async () => {
@@ -203,7 +192,7 @@ describe('GovStack Messaging API: our binding answers as the reference mock does
       port: 0,
     });
     mock = started.mock;
-    skipReason = started.reason;
+    skipReason = started.skip;
   }, 120_000);
   afterAll(async () => {
     await server?.close();
@@ -304,6 +293,6 @@ if (started.mock) {
   );
 } else {
   describe('govstack remote against the reference mock', () => {
-    it.skip(`skipped: ${started.reason}`, () => {});
+    it.skip(`skipped: ${started.skip}`, () => {});
   });
 }
