@@ -288,6 +288,8 @@ export async function notify(
     ref: application.id.slice(-8).toUpperCase(),
     ...extra,
   };
+  // Filed under the application, so the notifications appear in the person's audit trail.
+  const auditSubject = { type: 'application', id: application.id };
   if (form.email)
     await services.messaging.send(serviceContext, {
       idempotencyKey: `${key}:email`,
@@ -296,6 +298,7 @@ export async function notify(
       template: { id: `${template}-email` },
       personalisation,
       reference: `application:${application.id}`,
+      auditSubject,
     });
   if (form.phone)
     await services.messaging.send(serviceContext, {
@@ -305,6 +308,7 @@ export async function notify(
       template: { id: `${template}-sms` },
       personalisation,
       reference: `application:${application.id}`,
+      auditSubject,
     });
   await services.messaging.processDue();
 }

@@ -83,6 +83,8 @@ describe('pnpm demo (headless journey)', () => {
     expect(actions).toContain('application.submitted');
     expect(actions).toContain('registry.record.created');
     expect(actions.some((action) => action.startsWith('payment.instruction'))).toBe(true);
+    // Her notifications, filed under her application (the address itself only as a pseudonym).
+    expect(actions).toContain('messaging.message.delivered');
     expect(trail.usage.length).toBeGreaterThan(0);
     expect(new Set(trail.usedBy.map((use) => use.actor))).toEqual(new Set(['olu', 'maya']));
     // No personal identifier is stored in clear in the log.
