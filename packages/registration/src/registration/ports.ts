@@ -26,6 +26,12 @@ export const registrationAdminRole = 'registration.admin';
 export const registrationPaymentsRole = 'registration.payments';
 
 /**
+ * Role of the system or operator that may run `reconcile()` over HTTP (the govblocks extension
+ * route `POST /govblocks/v1/reconcile`); `registration.admin` may too. Never a person.
+ */
+export const registrationOperationsRole = 'registration.operations';
+
+/**
  * The Registration port: e-services with forms, applications moving through an explicit
  * transition table (see `transitionTable`), operator tasks, documents.
  *
