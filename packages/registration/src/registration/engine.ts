@@ -441,7 +441,8 @@ export function createRegistrationService(
         options.onEventError?.(error, event);
         continue;
       }
-      await store.transaction((tx) => tx.deleteQueuedEvent(event.id));
+      // One statement, outside a transaction: a crash before it only means a second delivery.
+      await store.read.deleteQueuedEvent(event.id);
       result.delivered += 1;
     }
     return result;

@@ -217,19 +217,16 @@ describe.each(['memory', ...testDatabaseKinds()] as const)('event outbox on %s',
     // The sink got the event, then the process stopped before the outbox row was removed.
     const store: RegistrationStore = {
       ...base.store,
-      transaction: (fn) =>
-        base.store.transaction((tx) =>
-          fn({
-            ...tx,
-            async deleteQueuedEvent(id) {
-              if (failDelete) {
-                failDelete = false;
-                throw new Error('process stopped');
-              }
-              return tx.deleteQueuedEvent(id);
-            },
-          }),
-        ),
+      read: {
+        ...base.store.read,
+        async deleteQueuedEvent(id) {
+          if (failDelete) {
+            failDelete = false;
+            throw new Error('process stopped');
+          }
+          return base.store.read.deleteQueuedEvent(id);
+        },
+      },
     };
     const flaky = await setup(sink, { store, registry: base.registry });
     const draft = await flaky.service.createApplication(conformanceParent, {

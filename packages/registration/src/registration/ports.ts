@@ -130,7 +130,7 @@ export interface RegistrationService {
   /**
    * Completes a claimed task with a decision and reason. `approve` moves to the next step (a
    * new task) or, on the last step, approves the application: the configured registry record
-   * is created and `application.approved` published. `reject` rejects; `request_information`
+   * is created and `application.approved` published (then `application.record_issued`). `reject` rejects; `request_information`
    * returns the application to the applicant. Only the assignee may complete.
    * Audit: `task.completed` and the application transition.
    */
@@ -335,7 +335,10 @@ export interface RegistrationStoreTx {
     applicationId?: string;
     limit: number;
   }): Promise<QueuedRegistrationEvent[]>;
-  /** Removes a delivered event (no error when it is gone already). */
+  /**
+   * Removes a delivered event (no error when it is gone already). The engine calls it on
+   * `read`, outside a transaction: it must be atomic on its own.
+   */
   deleteQueuedEvent(id: string): Promise<void>;
   /** Counts a failed delivery and keeps its error code. */
   recordEventFailure(id: string, error: string): Promise<void>;
