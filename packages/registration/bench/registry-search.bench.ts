@@ -10,7 +10,8 @@
  *   sink is a no-op here, so the figure is the engine's own cost (parsing, validation, query
  *   building, mapping); target ratio ≥ 0.5.
  * - Throughput: create → submit → claim → approve (one-step workflow, registry record written on
- *   approval) one application at a time, for BENCH_THROUGHPUT_MS (default 4,000) per database.
+ *   approval) one application at a time, for BENCH_THROUGHPUT_MS (default 4,000) per database,
+ *   without and with an event sink (every event through the outbox).
  *
  * Other knobs: BENCH_TIME_MS (measuring time per task, default 1,000).
  */
@@ -190,7 +191,7 @@ function searchComparisons(): Array<Comparison | Report> {
   return [equality, range];
 }
 
-async function throughput(client: SqlClient): Promise<string> {
+async function throughput(client: SqlClient, withEvents = false): Promise<string> {
   const registry = createRegistry({
     store: await createSqlRegistryStore(client),
     audit: nullAudit,
@@ -208,6 +209,8 @@ async function throughput(client: SqlClient): Promise<string> {
     store: await createSqlRegistrationStore(client),
     registry,
     audit: nullAudit,
+    // Every event through the outbox: written with the change, delivered and removed after it.
+    ...(withEvents ? { events: { publish: async () => undefined } } : {}),
   });
   await service.defineService(actor, {
     key: 'permit',
@@ -254,6 +257,10 @@ const submitToApprove: Report = {
     const pglite = await createPgliteClient();
     try {
       lines.push({ label: 'PGlite (in memory)', value: await throughput(pglite) });
+      lines.push({
+        label: 'PGlite, with an event sink (outbox)',
+        value: await throughput(pglite, true),
+      });
     } finally {
       await pglite.close();
     }
@@ -264,6 +271,10 @@ const submitToApprove: Report = {
       const client = await createPostgresClient({ url, schema, max: 4 });
       try {
         lines.push({ label: 'PostgreSQL', value: await throughput(client) });
+        lines.push({
+          label: 'PostgreSQL, with an event sink (outbox)',
+          value: await throughput(client, true),
+        });
       } finally {
         await client.close();
         await admin.execute(`drop schema if exists ${schema} cascade`);

@@ -32,6 +32,7 @@ export {
   approvalRecordUuid,
   type CreateRegistrationServiceOptions,
   createRegistrationService,
+  type EventDelivery,
   type ReconcileResult,
   type RegistrationEngine,
 } from './registration/engine.js';
@@ -48,12 +49,14 @@ export {
   type FeeCollector,
   type PaymentConfirmation,
   type PendingStep,
+  type QueuedRegistrationEvent,
   type RegistrationEvent,
   type RegistrationEventSink,
   type RegistrationService,
   type RegistrationStore,
   type RegistrationStoreTx,
   registrationAdminRole,
+  registrationOperationsRole,
   registrationPaymentsRole,
   registrationSpecificationVersion,
 } from './registration/ports.js';

@@ -14,5 +14,5 @@ export async function cleanRegistrationTables(client: SqlClient): Promise<void> 
   const drops = rows.map((row) => `drop table if exists ${row.tablename};`).join('\n');
   await client.execute(`${drops}
     truncate registration_registries restart identity;
-    truncate registration_services, registration_applications, registration_tasks, registration_documents, registration_pending_steps;`);
+    truncate registration_services, registration_applications, registration_tasks, registration_documents, registration_pending_steps, registration_event_outbox;`);
 }

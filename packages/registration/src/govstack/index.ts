@@ -2,5 +2,6 @@ export {
   type GovStackRegistrationOptions,
   govstackRegistrationService,
   RegistrationNotSupportedError,
+  type RemoteRegistrationService,
 } from './registration-remote.js';
 export { type GovStackRegistryOptions, govstackRegistry } from './registry-remote.js';

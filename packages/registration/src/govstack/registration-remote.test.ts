@@ -10,7 +10,7 @@ import { memoryDocumentStore } from '../registration/document-stores.js';
 import { createRegistrationService } from '../registration/engine.js';
 import { memoryFeeCollector } from '../registration/fee-collector.js';
 import { memoryRegistrationStore } from '../registration/memory-store.js';
-import type { RegistrationService } from '../registration/ports.js';
+import type { RegistrationEvent, RegistrationService } from '../registration/ports.js';
 import { createRegistry } from '../registry/engine.js';
 import { memoryRegistryStore } from '../registry/memory-store.js';
 import {
@@ -91,6 +91,11 @@ function engine() {
   });
   return { registry, audit, fees };
 }
+
+/** A system allowed to run reconcile() over HTTP. */
+const operations: ActorContext = {
+  actor: { type: 'service', id: 'scheduler', roles: ['registration.operations'] },
+};
 
 const remote = (options: { extensions?: boolean } = {}) =>
   govstackRegistrationService({
@@ -190,11 +195,50 @@ describe('govstackRegistrationService over the binding', () => {
           reference: 'r',
         }),
       () => govstackOnly.getDocument(conformanceParent, 'x', 'y'),
+      () => govstackOnly.reconcile(operations),
     ]) {
       await expect(call()).rejects.toMatchObject({ code: 'NOT_SUPPORTED', status: 501 });
     }
     // The GovStack routes still work.
     expect(await govstackOnly.listServices(conformanceParent)).toEqual([]);
+  });
+
+  it('runs the engine’s reconcile() for a system with registration.operations only', async () => {
+    const received: RegistrationEvent[] = [];
+    let down = true;
+    current = createRegistrationService({
+      store: memoryRegistrationStore(),
+      audit: memoryAuditTrail(),
+      events: {
+        async publish(event) {
+          if (down) throw new Error('broker down');
+          received.push(event);
+        },
+      },
+    });
+    const service = remote();
+    const { registry: _none, ...withoutRegistry } = conformanceBirthService;
+    await service.defineService(conformanceAdmin, { ...withoutRegistry, requiredDocuments: [] });
+    const draft = await service.createApplication(conformanceParent, {
+      service: 'birth-registration',
+      formData: {},
+    });
+    expect(received).toEqual([]);
+    for (const refused of [conformanceParent, conformanceClerk]) {
+      await expect(service.reconcile(refused)).rejects.toMatchObject({
+        code: 'FORBIDDEN',
+        status: 403,
+      });
+    }
+    down = false;
+    expect(await service.reconcile(operations, { limit: 10 })).toEqual({
+      completed: 0,
+      failed: [],
+      events: { delivered: 1, failed: [] },
+    });
+    expect(received.map((event) => [event.type, event.applicationId])).toEqual([
+      ['application.created', draft.id],
+    ]);
   });
 
   it('checks input before sending it', async () => {
@@ -277,6 +321,9 @@ describe('govstackRegistrationService against a GovStack-only product', () => {
     ).rejects.toMatchObject({ code: 'NOT_SUPPORTED', status: 501 });
     await expect(adapter().claimTask(conformanceClerk, 'task-1')).rejects.toMatchObject({
       code: 'REMOTE_ERROR',
+    });
+    await expect(adapter().reconcile(conformanceAdmin)).rejects.toMatchObject({
+      code: 'NOT_SUPPORTED',
     });
   });
 });

@@ -14,9 +14,10 @@ import {
   TimeoutError,
 } from '@govblocks/core/client';
 import { request as undiciRequest } from 'undici';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { RegistrationError, type RegistrationErrorCode } from '../errors.js';
 import { registrationExtensionBase, registrationPortHeader } from '../http/registration-port.js';
+import type { ReconcileResult } from '../registration/engine.js';
 import {
   type RegistrationService,
   registrationSpecificationVersion,
@@ -106,9 +107,45 @@ const registrationCodes = new Set<string>([
   'UNSUPPORTED_SPECIFICATION_VERSION',
 ] satisfies RegistrationErrorCode[]);
 
+/**
+ * The {@link RegistrationService} port over HTTP, plus the engine's `reconcile()` through the
+ * govblocks extension route (needs `registration.operations` or admin on the server).
+ */
+export interface RemoteRegistrationService extends RegistrationService {
+  /**
+   * Runs `reconcile()` on the server's engine (pending steps, then undelivered events) and
+   * answers what it did. `FORBIDDEN` without the role; `NOT_SUPPORTED` from a server without
+   * the route.
+   */
+  reconcile(context: ActorContext, options?: { limit?: number }): Promise<ReconcileResult>;
+}
+
+const reconcileResultSchema = z.looseObject({
+  completed: z.int().min(0),
+  failed: z.array(
+    z.looseObject({
+      id: z.string(),
+      kind: z.enum(['issue_record', 'open_bill', 'cancel_bill']),
+      applicationId: z.string(),
+      error: z.string(),
+    }),
+  ),
+  events: z.looseObject({
+    delivered: z.int().min(0),
+    failed: z.array(
+      z.looseObject({
+        id: z.string(),
+        type: z.string(),
+        applicationId: z.string(),
+        error: z.string(),
+      }),
+    ),
+  }),
+});
+
 /** How one port call travels: a GovStack route, or a govblocks extension route. */
 interface Route {
-  method: keyof RegistrationService;
+  method: keyof RemoteRegistrationService;
   path: string;
   extension?: boolean;
   /** The registration code a bare 404 (a product without govblocks codes) stands for. */
@@ -242,7 +279,7 @@ function taskFrom(body: Json, fallbackId = ''): Task {
  * The {@link RegistrationService} port over a GovStack Registration API. Calls the GovStack
  * routes where the API has them (services, e-forms, applications, documents, tasks) and, for the
  * port calls it lacks (`defineService`, `updateApplication`, `withdraw`, `giveFeedback`,
- * `claimTask`, `confirmPayment`, `getDocument`), the govblocks binding's extension routes — a server without them
+ * `claimTask`, `confirmPayment`, `getDocument`, and the engine's `reconcile`), the govblocks binding's extension routes — a server without them
  * answers {@link RegistrationNotSupportedError} (`NOT_SUPPORTED`, 501). Against a govblocks
  * binding every answer carries the port's own objects (the `GovBlocks-Port` request header), so
  * the adapter is exact and passes the registration conformance kit; against another product it
@@ -262,7 +299,7 @@ function taskFrom(body: Json, fallbackId = ''): Task {
  */
 export function govstackRegistrationService(
   options: GovStackRegistrationOptions,
-): RegistrationService {
+): RemoteRegistrationService {
   if (!options?.baseUrl) {
     throw new ConfigurationError('[registration/govstack] baseUrl is required');
   }
@@ -346,7 +383,7 @@ export function govstackRegistrationService(
   async function viaExtension<T>(
     context: ActorContext,
     call: {
-      method: keyof RegistrationService;
+      method: keyof RemoteRegistrationService;
       verb: 'POST' | 'PUT';
       template: string;
       values?: Record<string, string>;
@@ -474,7 +511,7 @@ export function govstackRegistrationService(
     }
   }
 
-  const registration: RegistrationService = {
+  const registration: RemoteRegistrationService = {
     specificationVersion: registrationSpecificationVersion,
 
     async defineService(context, input) {
@@ -784,6 +821,17 @@ export function govstackRegistrationService(
         body: confirmation as unknown as Json,
         schema: applicationSchema,
         what: 'application',
+      });
+    },
+
+    async reconcile(context, reconcileOptions = {}) {
+      return viaExtension<ReconcileResult>(context, {
+        method: 'reconcile',
+        verb: 'POST',
+        template: '/reconcile',
+        body: reconcileOptions.limit !== undefined ? { limit: reconcileOptions.limit } : {},
+        schema: reconcileResultSchema,
+        what: 'reconcile result',
       });
     },
 

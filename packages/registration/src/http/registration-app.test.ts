@@ -246,6 +246,28 @@ describe('registrationHttpApp', () => {
     });
   });
 
+  it('serves reconcile() on an engine only, with bad input refused', async () => {
+    const ran = await call('POST', '/govblocks/v1/reconcile', { limit: 5 });
+    expect(ran.status).toBe(200);
+    expect(await ran.json()).toEqual({
+      completed: 0,
+      failed: [],
+      events: { delivered: 0, failed: [] },
+    });
+    expect((await call('POST', '/govblocks/v1/reconcile', { limit: 0 })).status).toBe(400);
+    expect((await call('POST', '/govblocks/v1/reconcile', { limits: 5 })).status).toBe(400);
+    // A service that is not an engine (a port wrapper) has nothing to reconcile.
+    const wrapper: RegistrationService = { ...service };
+    delete (wrapper as Partial<{ reconcile: unknown }>).reconcile;
+    const other = registrationHttpApp(wrapper, { mediatorRoles: ['registration.admin'] });
+    const answer = await other.request('/govblocks/v1/reconcile', {
+      method: 'POST',
+      headers: { 'Information-Mediator-Client': client },
+    });
+    expect(answer.status).toBe(501);
+    expect(await answer.json()).toMatchObject({ code: 'NOT_SUPPORTED' });
+  });
+
   it('refuses unknown applications and tasks with 404', async () => {
     expect((await call('GET', '/applications/nope')).status).toBe(404);
     expect((await call('GET', '/tasks/nope')).status).toBe(404);

@@ -1,5 +1,11 @@
 import type { ActorContext } from '@govblocks/core';
-import { GovBlocksError, isGovBlocksError, ValidationError } from '@govblocks/core';
+import {
+  ForbiddenError,
+  GovBlocksError,
+  hasRole,
+  isGovBlocksError,
+  ValidationError,
+} from '@govblocks/core';
 import {
   type AuthOptions,
   createHttpApp,
@@ -8,8 +14,11 @@ import {
   sendJson,
 } from '@govblocks/core/http';
 import { z } from 'zod';
+import type { RegistrationEngine } from '../registration/engine.js';
 import {
   type RegistrationService,
+  registrationAdminRole,
+  registrationOperationsRole,
   registrationSpecificationVersion,
 } from '../registration/ports.js';
 import type { Application, EService, Task } from '../registration/schemas.js';
@@ -32,6 +41,12 @@ export interface RegistrationHttpAppOptions {
    * admin role, so that GovStack's published tests can exercise every endpoint.
    */
   mediatorRoles?: string[];
+}
+
+/** True for the in-process engine (it has `reconcile` and `drainEvents`), not a remote adapter. */
+function isRegistrationEngine(service: RegistrationService): service is RegistrationEngine {
+  const candidate = service as Partial<RegistrationEngine>;
+  return typeof candidate.reconcile === 'function' && typeof candidate.drainEvents === 'function';
 }
 
 const mediatorPattern = /^[a-zA-Z0-9_]+\/[a-zA-Z0-9_]+\/[a-zA-Z0-9_]+\/[a-zA-Z0-9_-]+$/;
@@ -141,7 +156,9 @@ const completeBody = z.looseObject({
  * extension routes for the port calls GovStack has no route for, under `/govblocks/v1`:
  * `POST services` (defineService), `PUT applications/{id}/form-data` (updateApplication),
  * `POST applications/{id}/withdraw`, `POST applications/{id}/feedback`, `POST tasks/{id}/claim`,
- * `POST payment-confirmations` (confirmPayment).
+ * `POST payment-confirmations` (confirmPayment), and `POST reconcile` (the engine's
+ * `reconcile()`, body `{ limit? }`, for a `service` or `operator` with `registration.operations`
+ * or admin; `NOT_SUPPORTED` when `service` is not an engine).
  * See `registrationPortHeader` for how a govblocks client gets the port's exact semantics.
  *
  * @example
@@ -624,6 +641,32 @@ export function registrationHttpApp(
   app.post(`${extension}/tasks/:taskId/claim`, async (c) =>
     sendJson(c, await service.claimTask(actor(c), c.req.param('taskId'))),
   );
+
+  app.post(`${extension}/reconcile`, async (c) => {
+    const context = actor(c);
+    if (
+      context.actor.type === 'person' ||
+      !(hasRole(context, registrationOperationsRole) || hasRole(context, registrationAdminRole))
+    ) {
+      throw new ForbiddenError(
+        `[registration] reconciling needs a system or operator with '${registrationOperationsRole}'`,
+      );
+    }
+    const body = await readJson(
+      c,
+      z.strictObject({ limit: z.int().min(1).max(10_000).optional() }).optional(),
+    );
+    // Only an engine has pending steps and an outbox (a re-served remote adapter has neither).
+    if (!isRegistrationEngine(service)) {
+      throw new GovBlocksError('NOT_SUPPORTED', '[registration] this service cannot reconcile', {
+        status: 501,
+      });
+    }
+    return sendJson(
+      c,
+      await service.reconcile(body?.limit !== undefined ? { limit: body.limit } : {}),
+    );
+  });
 
   return app;
 }

@@ -69,9 +69,21 @@ export interface CreateRegistrationServiceOptions {
   dedup?: DedupStrategy[];
   /** Collects the fees of payment steps (needed by services with a payment step). */
   fees?: FeeCollector;
-  events?: RegistrationEventSink;
-  /** Called when publishing an event fails (the change stays committed). */
-  onEventError?: (error: unknown, event: RegistrationEvent) => void;
+  /**
+   * Where {@link RegistrationEvent}s go. Either way each event is written to the store's outbox
+   * in the transaction of the change that causes it, so no event is lost in a crash.
+   * - a sink: the engine delivers the application's events right after each change, and
+   *   `reconcile()` delivers what is left (the sink threw, or the process stopped): at least
+   *   once, in order per application — dedupe by `event.id`.
+   * - `'pull'`: the events stay in the outbox until a consumer takes them with `drainEvents`.
+   * Without it no events are kept.
+   */
+  events?: RegistrationEventSink | 'pull';
+  /**
+   * Called when delivering an event fails (it stays in the outbox for `reconcile()`; the change
+   * stays committed). `event` is undefined when the outbox itself could not be read.
+   */
+  onEventError?: (error: unknown, event?: RegistrationEvent) => void;
   /**
    * Called when a pending step (issuing a registry record, opening or cancelling a bill) fails
    * after its state change was committed. The step stays pending; `reconcile()` retries it.
@@ -87,6 +99,24 @@ export interface ReconcileResult {
   completed: number;
   /** Steps that failed again (they stay pending): ids, kinds and error codes only. */
   failed: Array<{ id: string; kind: PendingStep['kind']; applicationId: string; error: string }>;
+  /** Events delivered from the outbox to the sink (none without a sink, or with `'pull'`). */
+  events: EventDelivery;
+}
+
+/** What one pass over the event outbox did. */
+export interface EventDelivery {
+  /** Events delivered (and removed from the outbox). */
+  delivered: number;
+  /**
+   * Events whose delivery failed (they stay in the outbox, and the later events of the same
+   * application wait behind them): ids, types and error codes only.
+   */
+  failed: Array<{
+    id: string;
+    type: RegistrationEvent['type'];
+    applicationId: string;
+    error: string;
+  }>;
 }
 
 /**
@@ -100,8 +130,23 @@ export interface RegistrationEngine extends RegistrationService {
    * so a record is never created twice), opens and cancels bills. Run it at start-up and then
    * periodically. Oldest first, at most `limit` (default 100) steps per call.
    * Audit: what each step writes (`application.record.issued`, …).
+   *
+   * Then, with an event sink, delivers the events still in the outbox (oldest first, at most
+   * `limit`), in order per application; an application whose event fails again keeps the rest
+   * of its events for the next pass.
    */
   reconcile(options?: { limit?: number }): Promise<ReconcileResult>;
+  /**
+   * The pull side of the event outbox (an engine created with `events: 'pull'`): hands the
+   * undelivered events to `handler` oldest first (at most `limit`, default 100) and removes each
+   * once `handler` resolves. A throw keeps that event, and the later ones of its application, for
+   * the next call (at least once, in order per application — dedupe by `event.id`). Run one
+   * drainer at a time for strict order. @throws CONFIGURATION_ERROR without `events: 'pull'`.
+   */
+  drainEvents(
+    handler: (event: RegistrationEvent) => Promise<void>,
+    options?: { limit?: number },
+  ): Promise<EventDelivery>;
 }
 
 const confirmationSchema = z.strictObject({
@@ -337,6 +382,7 @@ export function createRegistrationService(
     application: Application,
   ): RegistrationEvent {
     return {
+      id: ids(),
       type,
       applicationId: application.id,
       serviceKey: application.serviceKey,
@@ -357,14 +403,61 @@ export function createRegistrationService(
       : {};
   }
 
-  async function publish(events: RegistrationEvent[]) {
-    if (!options.events) return;
-    for (const item of events) {
+  const sink = typeof options.events === 'object' ? options.events : undefined;
+  const outbox = options.events !== undefined;
+
+  /** Writes events to the outbox, in the transaction of the change that causes them. */
+  async function enqueue(tx: RegistrationStoreTx, events: readonly RegistrationEvent[]) {
+    if (outbox && events.length > 0) await tx.enqueueEvents(events);
+  }
+
+  /**
+   * Hands queued events to `handler`, oldest first, removing each once it was handled. After a
+   * failure the application's later events wait (order per application). A store failure is
+   * thrown.
+   */
+  async function deliver(
+    handler: (event: RegistrationEvent) => Promise<void>,
+    filter: { applicationId?: string; limit: number },
+  ): Promise<EventDelivery> {
+    const result: EventDelivery = { delivered: 0, failed: [] };
+    const blocked = new Set<string>();
+    for (const { event } of await store.read.listQueuedEvents(filter)) {
+      if (blocked.has(event.applicationId)) continue;
       try {
-        await options.events.publish(item);
+        await handler(event);
       } catch (error) {
-        options.onEventError?.(error, item);
+        blocked.add(event.applicationId);
+        const code = errorCode(error);
+        result.failed.push({
+          id: event.id,
+          type: event.type,
+          applicationId: event.applicationId,
+          error: code,
+        });
+        await store
+          .transaction((tx) => tx.recordEventFailure(event.id, code))
+          .catch(() => undefined);
+        options.onEventError?.(error, event);
+        continue;
       }
+      // One statement, outside a transaction: a crash before it only means a second delivery.
+      await store.read.deleteQueuedEvent(event.id);
+      result.delivered += 1;
+    }
+    return result;
+  }
+
+  /**
+   * After a change committed: delivers the application's queued events to the sink. Never
+   * throws — the change stands, and what is left is for `reconcile()`.
+   */
+  async function deliverAfterCommit(applicationId: string) {
+    if (!sink) return;
+    try {
+      await deliver((event) => sink.publish(event), { applicationId, limit: 100 });
+    } catch (error) {
+      options.onEventError?.(error);
     }
   }
 
@@ -620,6 +713,8 @@ export function createRegistrationService(
           result = { ...changed, updatedAt: now(), revision: application.revision + 1 };
           await saveApplication(tx, result, application.revision);
           if (action) await audit.record(applicationEvent(system, result, action, details));
+          if (step.kind === 'issue_record')
+            await enqueue(tx, [publishable('application.record_issued', result)]);
         }
         await tx.updatePendingStep({ ...current, doneAt: now() });
         return result;
@@ -820,8 +915,9 @@ export function createRegistrationService(
       await store.transaction(async (tx) => {
         await tx.insertApplication(application);
         await audit.record(applicationEvent(context, application, 'application.created'));
+        await enqueue(tx, [publishable('application.created', application)]);
       });
-      await publish([publishable('application.created', application)]);
+      await deliverAfterCommit(application.id);
       return application;
     },
 
@@ -1026,11 +1122,12 @@ export function createRegistrationService(
         await saveApplication(tx, advance.application, application.revision);
         await writeAdvance(tx, context, advance);
         for (const type of advance.published) events.push(publishable(type, advance.application));
+        await enqueue(tx, events);
         steps.push(...advance.steps);
         return advance.application;
       });
       const result = await runSteps(steps, submitted);
-      await publish(events);
+      await deliverAfterCommit(result.id);
       return result;
     },
 
@@ -1075,10 +1172,11 @@ export function createRegistrationService(
           }
         }
         await audit.record(applicationEvent(context, updated, 'application.withdrawn'));
+        await enqueue(tx, [publishable('application.withdrawn', updated)]);
         return updated;
       });
       const result = await runSteps(steps, withdrawn);
-      await publish([publishable('application.withdrawn', result)]);
+      await deliverAfterCommit(result.id);
       return result;
     },
 
@@ -1153,7 +1251,6 @@ export function createRegistrationService(
     },
 
     async claimTask(context, taskId) {
-      const events: RegistrationEvent[] = [];
       const claimed = await store.transaction(async (tx) => {
         const task = await tx.getTask(taskId, { forUpdate: true });
         if (!task) throw new RegistrationError('TASK_NOT_FOUND', '[registration] no such task');
@@ -1196,16 +1293,15 @@ export function createRegistrationService(
           ),
         );
         if (application.status !== 'in_review')
-          events.push(publishable('application.in_review', updated));
+          await enqueue(tx, [publishable('application.in_review', updated)]);
         return next;
       });
-      await publish(events);
+      await deliverAfterCommit(claimed.applicationId);
       return claimed;
     },
 
     async completeTask(context, taskId, input) {
       const parsed = parse(completeTaskInputSchema, input, '[registration] task completion');
-      const events: RegistrationEvent[] = [];
 
       async function load(tx: RegistrationStoreTx, forUpdate: boolean) {
         const task = await tx.getTask(taskId, { forUpdate });
@@ -1334,14 +1430,14 @@ export function createRegistrationService(
         );
         await writeAdvance(tx, context, advance);
         steps.push(...advance.steps);
-        for (const type of advance.published) events.push(publishable(type, updated));
+        await enqueue(
+          tx,
+          advance.published.map((type) => publishable(type, updated)),
+        );
         return { task: done, application: updated };
       });
       const application = await runSteps(steps, result.application);
-      for (const [index, item] of events.entries())
-        if (item.type === 'application.approved')
-          events[index] = publishable(item.type, application);
-      await publish(events);
+      await deliverAfterCommit(application.id);
       return { task: result.task, application };
     },
 
@@ -1409,20 +1505,22 @@ export function createRegistrationService(
           );
         steps.push(...advance.steps);
         for (const type of advance.published) events.push(publishable(type, advance.application));
+        await enqueue(tx, events);
         return advance.application;
       });
       const application = await runSteps(steps, confirmed);
-      for (const [index, item] of events.entries())
-        if (item.type === 'application.approved')
-          events[index] = publishable(item.type, application);
-      await publish(events);
+      await deliverAfterCommit(application.id);
       return application;
     },
 
     async reconcile(reconcileOptions = {}) {
       const limit = Math.min(Math.max(reconcileOptions.limit ?? 100, 1), 10_000);
       const pending = await store.read.listPendingSteps({ limit });
-      const result: ReconcileResult = { completed: 0, failed: [] };
+      const result: ReconcileResult = {
+        completed: 0,
+        failed: [],
+        events: { delivered: 0, failed: [] },
+      };
       for (const step of pending) {
         let failure: unknown;
         const application = await runStep(step, (error) => {
@@ -1431,8 +1529,6 @@ export function createRegistrationService(
         });
         if (application && failure === undefined) {
           result.completed += 1;
-          if (step.kind === 'issue_record')
-            await publish([publishable('application.record_issued', application)]);
         } else {
           result.failed.push({
             id: step.id,
@@ -1442,7 +1538,18 @@ export function createRegistrationService(
           });
         }
       }
+      if (sink) result.events = await deliver((event) => sink.publish(event), { limit });
       return result;
+    },
+
+    async drainEvents(handler, drainOptions = {}) {
+      if (options.events !== 'pull') {
+        throw new ConfigurationError(
+          "[registration] drainEvents needs an engine created with events: 'pull'",
+        );
+      }
+      const limit = Math.min(Math.max(drainOptions.limit ?? 100, 1), 10_000);
+      return deliver(handler, { limit });
     },
   };
   return service;

@@ -1,4 +1,9 @@
-import type { PendingStep, RegistrationStore, RegistrationStoreTx } from './ports.js';
+import type {
+  PendingStep,
+  QueuedRegistrationEvent,
+  RegistrationStore,
+  RegistrationStoreTx,
+} from './ports.js';
 import type { Application, EService, Task } from './schemas.js';
 
 /** An in-memory {@link RegistrationStore} for tests and demos: serialised transactions with rollback. */
@@ -7,6 +12,8 @@ export function memoryRegistrationStore(): RegistrationStore {
   let applications = new Map<string, Application>();
   let tasks = new Map<string, Task>();
   let steps = new Map<string, PendingStep>();
+  // The event outbox: insertion order is delivery order (a Map iterates in insertion order).
+  let outbox = new Map<string, QueuedRegistrationEvent>();
   let queue: Promise<unknown> = Promise.resolve();
   const clone = <T>(value: T): T => structuredClone(value);
 
@@ -115,6 +122,28 @@ export function memoryRegistrationStore(): RegistrationStore {
         .slice(0, filter.limit)
         .map(clone);
     },
+    async enqueueEvents(events) {
+      for (const event of events) {
+        if (!outbox.has(event.id)) outbox.set(event.id, { event: clone(event), attempts: 0 });
+      }
+    },
+    async listQueuedEvents(filter) {
+      return [...outbox.values()]
+        .filter(
+          (entry) =>
+            filter.applicationId === undefined ||
+            entry.event.applicationId === filter.applicationId,
+        )
+        .slice(0, filter.limit)
+        .map(clone);
+    },
+    async deleteQueuedEvent(id) {
+      outbox.delete(id);
+    },
+    async recordEventFailure(id, error) {
+      const entry = outbox.get(id);
+      if (entry) outbox.set(id, { ...entry, attempts: entry.attempts + 1, lastError: error });
+    },
   };
 
   return {
@@ -126,6 +155,7 @@ export function memoryRegistrationStore(): RegistrationStore {
           new Map(applications),
           new Map(tasks),
           new Map(steps),
+          new Map(outbox),
         ] as const;
         try {
           return await fn(tx);
@@ -135,6 +165,7 @@ export function memoryRegistrationStore(): RegistrationStore {
           applications = saved[1];
           tasks = saved[2];
           steps = saved[3];
+          outbox = saved[4];
           throw error;
         }
       };

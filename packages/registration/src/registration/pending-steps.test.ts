@@ -20,6 +20,8 @@ import { memoryRegistrationStore } from './memory-store.js';
 import type { FeeCollector, PendingStep } from './ports.js';
 
 const births = { registry: 'births', version: '1.0' };
+/** A reconcile pass of an engine without an event sink delivers nothing. */
+const noEvents = { delivered: 0, failed: [] };
 const birthsDefinition = conformanceBirthsRegistry;
 
 /**
@@ -96,7 +98,7 @@ describe('crash-safe approval', () => {
     const approved = await approveBirth(service);
     expect(approved.registryRecord).toEqual({ ...births, uuid: approvalRecordUuid(approved.id) });
     expect(await recordsOf(registry, approved.id)).toHaveLength(1);
-    expect(await service.reconcile()).toEqual({ completed: 0, failed: [] });
+    expect(await service.reconcile()).toEqual({ completed: 0, failed: [], events: noEvents });
   });
 
   it('finishes an approval that crashed before the record was written', async () => {
@@ -109,11 +111,11 @@ describe('crash-safe approval', () => {
     expect(errors.map((entry) => entry.step.kind)).toEqual(['issue_record']);
     expect(await recordsOf(registry, approved.id)).toHaveLength(0);
     const result = await service.reconcile();
-    expect(result).toEqual({ completed: 1, failed: [] });
+    expect(result).toEqual({ completed: 1, failed: [], events: noEvents });
     const after = await service.getApplication(conformanceParent, approved.id);
     expect(after.registryRecord?.uuid).toBe(approvalRecordUuid(approved.id));
     expect(await recordsOf(registry, approved.id)).toHaveLength(1);
-    expect(await service.reconcile()).toEqual({ completed: 0, failed: [] });
+    expect(await service.reconcile()).toEqual({ completed: 0, failed: [], events: noEvents });
     expect(
       audit.events.filter((event) => event.action === 'application.record.issued'),
     ).toHaveLength(1);
@@ -126,7 +128,7 @@ describe('crash-safe approval', () => {
     expect(approved.registryRecord).toBeUndefined();
     const [written] = await recordsOf(registry, approved.id);
     expect(written?.uuid).toBe(approvalRecordUuid(approved.id));
-    expect(await service.reconcile()).toEqual({ completed: 1, failed: [] });
+    expect(await service.reconcile()).toEqual({ completed: 1, failed: [], events: noEvents });
     expect(await recordsOf(registry, approved.id)).toHaveLength(1);
     expect((await service.getApplication(conformanceParent, approved.id)).registryRecord).toEqual({
       ...births,
@@ -150,6 +152,7 @@ describe('crash-safe approval', () => {
           error: 'Error',
         },
       ],
+      events: noEvents,
     });
     expect(await service.reconcile()).toMatchObject({ completed: 1 });
   });
@@ -169,7 +172,7 @@ describe('crash-safe approval', () => {
     });
     expect(task?.status).toBe('claimed');
     expect(await recordsOf(registry, application!.id)).toHaveLength(0);
-    expect(await service.reconcile()).toEqual({ completed: 0, failed: [] });
+    expect(await service.reconcile()).toEqual({ completed: 0, failed: [], events: noEvents });
   });
 });
 
@@ -200,7 +203,7 @@ describe('bills as pending steps', () => {
     const pending = await service.submit(conformanceParent, draft.id);
     expect(pending.status).toBe('payment_pending');
     expect(inner.bills.size).toBe(0);
-    expect(await service.reconcile()).toEqual({ completed: 1, failed: [] });
+    expect(await service.reconcile()).toEqual({ completed: 1, failed: [], events: noEvents });
     const bill = inner.bills.get(pending.payments![0]!.billId);
     expect(bill).toMatchObject({ status: 'open', opened: 1, bill: { payerId: 'parent-1' } });
     const afterOpen = await service.getApplication(conformanceParent, draft.id);

@@ -26,6 +26,12 @@ export const registrationAdminRole = 'registration.admin';
 export const registrationPaymentsRole = 'registration.payments';
 
 /**
+ * Role of the system or operator that may run `reconcile()` over HTTP (the govblocks extension
+ * route `POST /govblocks/v1/reconcile`); `registration.admin` may too. Never a person.
+ */
+export const registrationOperationsRole = 'registration.operations';
+
+/**
  * The Registration port: e-services with forms, applications moving through an explicit
  * transition table (see `transitionTable`), operator tasks, documents.
  *
@@ -124,7 +130,7 @@ export interface RegistrationService {
   /**
    * Completes a claimed task with a decision and reason. `approve` moves to the next step (a
    * new task) or, on the last step, approves the application: the configured registry record
-   * is created and `application.approved` published. `reject` rejects; `request_information`
+   * is created and `application.approved` published (then `application.record_issued`). `reject` rejects; `request_information`
    * returns the application to the applicant. Only the assignee may complete.
    * Audit: `task.completed` and the application transition.
    */
@@ -212,23 +218,47 @@ export interface PendingStep {
   lastError?: string;
 }
 
-/** Published after every application transition, for payments, messaging and the like. */
+/**
+ * Published after every application transition, for payments, messaging and the like. Written to
+ * the store's event outbox in the same transaction as the transition, then delivered (see
+ * {@link RegistrationEventSink}).
+ */
 export interface RegistrationEvent {
+  /** Unique and stable: a redelivered event has the same id, so consumers dedupe by it. */
+  id: string;
+  /**
+   * `application.approved` is the decision; when the service writes to a registry,
+   * `application.record_issued` follows (with `registryRecord`) once the record exists.
+   */
   type: `application.${'created' | 'submitted' | 'resubmitted' | 'in_review' | 'more_information_requested' | 'approved' | 'rejected' | 'withdrawn' | 'step_approved' | 'payment_requested' | 'payment_confirmed' | 'record_issued'}`;
   applicationId: string;
   serviceKey: string;
   serviceVersion: number;
   status: ApplicationStatus;
-  /** The registry record created on approval. */
+  /** The registry record created on approval (on `record_issued`, and on later events). */
   registryRecord?: { registry: string; version: string; uuid: string };
   /** The payment asked for or confirmed (`payment_requested`, `payment_confirmed`). */
   payment?: Pick<ApplicationPayment, 'billId' | 'amount' | 'status'>;
   at: string;
 }
 
-/** Where registration events go. Called after the change is committed; a throw is logged, not undone. */
+/**
+ * Where registration events go. The engine calls it after the change is committed, and
+ * `reconcile()` calls it again for every event not delivered yet (the sink threw, or the process
+ * stopped in between): delivery is **at least once** — dedupe by {@link RegistrationEvent.id}.
+ * The events of one application arrive in the order they happened: after a failure, its later
+ * events wait until the failed one is delivered. A throw never undoes the change.
+ */
 export interface RegistrationEventSink {
   publish(event: RegistrationEvent): Promise<void>;
+}
+
+/** An event in the store's outbox, not delivered yet. */
+export interface QueuedRegistrationEvent {
+  event: RegistrationEvent;
+  /** Failed deliveries so far, and the last error code. */
+  attempts: number;
+  lastError?: string;
 }
 
 /** Stored document content. Implementations: memory, filesystem, sql (bytea). */
@@ -298,6 +328,20 @@ export interface RegistrationStoreTx {
   updatePendingStep(step: PendingStep): Promise<void>;
   /** Steps not done yet, oldest first. */
   listPendingSteps(filter: { applicationId?: string; limit: number }): Promise<PendingStep[]>;
+  /** Appends events to the outbox, in this order (after every event enqueued before). */
+  enqueueEvents(events: readonly RegistrationEvent[]): Promise<void>;
+  /** Events not delivered yet, in the order they were enqueued. */
+  listQueuedEvents(filter: {
+    applicationId?: string;
+    limit: number;
+  }): Promise<QueuedRegistrationEvent[]>;
+  /**
+   * Removes a delivered event (no error when it is gone already). The engine calls it on
+   * `read`, outside a transaction: it must be atomic on its own.
+   */
+  deleteQueuedEvent(id: string): Promise<void>;
+  /** Counts a failed delivery and keeps its error code. */
+  recordEventFailure(id: string, error: string): Promise<void>;
 }
 
 /** Storage of the registration engine. Implementations: `memoryRegistrationStore`, `createSqlRegistrationStore`. */

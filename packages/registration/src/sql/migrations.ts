@@ -81,5 +81,21 @@ export const registrationMigrations: MigrationSet = {
         );
         create index registration_pending_steps_open on registration_pending_steps (created_at, id) where done_at is null;`,
     },
+    {
+      // Registration events not delivered yet, written in the transaction of the change that
+      // causes them (an outbox): \`seq\` is the delivery order, a row is deleted once delivered.
+      id: '0004_event_outbox',
+      sql: `
+        create table registration_event_outbox (
+          seq bigint generated always as identity primary key,
+          id text not null unique,
+          application_id text not null,
+          document jsonb not null,
+          created_at timestamptz not null,
+          attempts integer not null default 0,
+          last_error text
+        );
+        create index registration_event_outbox_application on registration_event_outbox (application_id, seq);`,
+    },
   ],
 };

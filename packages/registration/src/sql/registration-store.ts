@@ -3,6 +3,8 @@ import { migrate } from '@govblocks/core/sql';
 import type {
   DocumentStore,
   PendingStep,
+  QueuedRegistrationEvent,
+  RegistrationEvent,
   RegistrationStore,
   RegistrationStoreTx,
 } from '../registration/ports.js';
@@ -211,6 +213,49 @@ function operations(executor: SqlExecutor): RegistrationStoreTx {
         `select document from registration_pending_steps where done_at is null${condition}
           order by created_at, id limit $1`,
         params,
+      );
+    },
+    async enqueueEvents(events) {
+      // One row at a time: identity values follow the statement order, which is delivery order.
+      for (const event of events) {
+        await executor.query(
+          `insert into registration_event_outbox (id, application_id, document, created_at)
+           values ($1, $2, $3::jsonb, $4) on conflict (id) do nothing`,
+          [event.id, event.applicationId, JSON.stringify(event), event.at],
+        );
+      }
+    },
+    async listQueuedEvents(filter) {
+      const params: unknown[] = [filter.limit];
+      let condition = '';
+      if (filter.applicationId !== undefined) {
+        params.push(filter.applicationId);
+        condition = 'where application_id = $2';
+      }
+      const { rows } = await executor.query<{
+        document: RegistrationEvent;
+        attempts: number;
+        last_error: string | null;
+      }>(
+        `select document, attempts, last_error from registration_event_outbox ${condition}
+          order by seq limit $1`,
+        params,
+      );
+      return rows.map(
+        (row): QueuedRegistrationEvent => ({
+          event: row.document,
+          attempts: row.attempts,
+          ...(row.last_error !== null ? { lastError: row.last_error } : {}),
+        }),
+      );
+    },
+    async deleteQueuedEvent(id) {
+      await executor.query('delete from registration_event_outbox where id = $1', [id]);
+    },
+    async recordEventFailure(id, error) {
+      await executor.query(
+        'update registration_event_outbox set attempts = attempts + 1, last_error = $2 where id = $1',
+        [id, error],
       );
     },
   };
