@@ -1,5 +1,14 @@
 import { ConflictError } from '@govblocks/core';
-import type { InstructionChange, PaymentStore, StateRailTotal } from '../ports.js';
+import { LeaseLostError } from '../errors.js';
+import type {
+  InstructionChange,
+  Lease,
+  OutboxEntry,
+  OutboxEvent,
+  PaymentStore,
+  StateRailTotal,
+  WriteOptions,
+} from '../ports.js';
 import type { Attempt, Batch, Beneficiary, HeldRow, Instruction } from '../schemas.js';
 import type { InstructionState } from '../state-machine.js';
 
@@ -25,23 +34,56 @@ export function memoryPaymentStore(): PaymentStore {
   const beneficiaries = new Map<string, Beneficiary>();
   const batches = new Map<string, BatchSlot>();
   const byKey = new Map<string, Instruction>();
+  const outbox: OutboxEntry[] = [];
+  let outboxPosition = 0;
+  const leases = new Map<string, Lease & { expiresAt: number }>();
 
   const slot = (batchId: string): BatchSlot | undefined => batches.get(batchId);
 
+  // Every write below runs without an await between its checks and its changes: it is atomic.
+  const checkFence = (fence: Lease | undefined) => {
+    if (fence && leases.get(fence.name)?.token !== fence.token)
+      throw new LeaseLostError(fence.name);
+  };
+  const writeOutbox = (events: readonly OutboxEvent[]) => {
+    for (const topic of ['audit', 'status'] as const) {
+      const mine = events.filter((event) => event.topic === topic);
+      if (mine.length === 0) continue;
+      outboxPosition += 1;
+      outbox.push({
+        position: outboxPosition,
+        topic,
+        events: mine.map((event) => ({ id: event.id, payload: clone(event.payload) })),
+        acknowledged: 0,
+      });
+    }
+  };
+  const withOutbox = <R>(options: WriteOptions<R> | undefined, result: R) => {
+    if (options?.outbox) writeOutbox(options.outbox(result));
+  };
+
   return {
     kind: 'memory',
-    async insertBeneficiaries(records) {
+    async insertBeneficiaries(records, options) {
+      checkFence(options?.fence);
       const existing: string[] = [];
+      const inserted: Beneficiary[] = [];
       for (const record of records) {
         if (beneficiaries.has(record.functionalId)) existing.push(record.functionalId);
-        else beneficiaries.set(record.functionalId, clone(record));
+        else {
+          beneficiaries.set(record.functionalId, clone(record));
+          inserted.push(record);
+        }
       }
+      withOutbox(options, inserted);
       return existing;
     },
-    async replaceBeneficiary(record, expectedVersion) {
+    async replaceBeneficiary(record, expectedVersion, options) {
+      checkFence(options?.fence);
       const current = beneficiaries.get(record.functionalId);
       if (!current || current.version !== expectedVersion) return false;
       beneficiaries.set(record.functionalId, clone(record));
+      withOutbox(options, record);
       return true;
     },
     async getBeneficiaries(ids) {
@@ -50,7 +92,8 @@ export function memoryPaymentStore(): PaymentStore {
         return found ? [clone(found)] : [];
       });
     },
-    async createBatch(batch) {
+    async createBatch(batch, options) {
+      checkFence(options?.fence);
       if (batches.has(batch.batchId))
         throw new ConflictError(`[payments/memory] batch '${batch.batchId}' exists`);
       batches.set(batch.batchId, {
@@ -61,15 +104,18 @@ export function memoryPaymentStore(): PaymentStore {
         held: [],
         attempts: [],
       });
+      withOutbox(options, batch);
     },
     async getBatch(batchId) {
       const found = slot(batchId);
       return found ? clone(found.batch) : undefined;
     },
-    async updateBatch(batch, expectedVersion) {
+    async updateBatch(batch, expectedVersion, options) {
+      checkFence(options?.fence);
       const found = slot(batch.batchId);
       if (!found || found.batch.version !== expectedVersion) return false;
       found.batch = clone(batch);
+      withOutbox(options, batch);
       return true;
     },
     async insertInstructions(rows) {
@@ -102,7 +148,8 @@ export function memoryPaymentStore(): PaymentStore {
         .slice(0, page.limit)
         .map(clone);
     },
-    async claimPending(batchId, limit, now, afterSeq = -1) {
+    async claimPending(batchId, limit, now, afterSeq = -1, options) {
+      checkFence(options?.fence);
       const found = slot(batchId);
       if (!found) return [];
       const claimed: Instruction[] = [];
@@ -114,9 +161,11 @@ export function memoryPaymentStore(): PaymentStore {
         instruction.updatedAt = now.toISOString();
         claimed.push(clone(instruction));
       }
+      withOutbox(options, claimed);
       return claimed;
     },
-    async applyChanges(changes: readonly InstructionChange[], attempts, now) {
+    async applyChanges(changes: readonly InstructionChange[], attempts, now, options) {
+      checkFence(options?.fence);
       const applied = new Set<string>();
       for (const change of changes) {
         const instruction = slot(change.batchId)?.byId.get(change.instructionId);
@@ -128,6 +177,7 @@ export function memoryPaymentStore(): PaymentStore {
         applied.add(change.instructionId);
       }
       for (const attempt of attempts) slot(attempt.batchId)?.attempts.push(clone(attempt));
+      withOutbox(options, applied);
       return applied;
     },
     async listInstructions(batchId, query) {
@@ -174,6 +224,48 @@ export function memoryPaymentStore(): PaymentStore {
       return (slot(batchId)?.attempts ?? [])
         .filter((attempt) => instructionId === undefined || attempt.instructionId === instructionId)
         .map(clone);
+    },
+
+    async readOutbox(topic, limit) {
+      return outbox
+        .filter((entry) => entry.topic === topic)
+        .slice(0, limit)
+        .map(clone);
+    },
+    async acknowledgeOutbox(topic, acknowledgements, fence) {
+      checkFence(fence);
+      for (const { position, acknowledged } of acknowledgements) {
+        const index = outbox.findIndex(
+          (entry) => entry.position === position && entry.topic === topic,
+        );
+        const entry = outbox[index];
+        if (!entry) continue;
+        if (acknowledged >= entry.events.length) outbox.splice(index, 1);
+        else entry.acknowledged = Math.max(entry.acknowledged, acknowledged);
+      }
+    },
+    async outboxBacklog(topic) {
+      return outbox
+        .filter((entry) => entry.topic === topic)
+        .reduce((total, entry) => total + entry.events.length - entry.acknowledged, 0);
+    },
+    async acquireLease(name, holder, ttlMs, now) {
+      const current = leases.get(name);
+      if (current && current.holder !== holder && current.expiresAt > now.getTime())
+        return undefined;
+      const lease = { name, holder, token: (current?.token ?? 0) + 1 };
+      leases.set(name, { ...lease, expiresAt: now.getTime() + ttlMs });
+      return lease;
+    },
+    async renewLease(lease, ttlMs, now) {
+      const current = leases.get(lease.name);
+      if (current?.token !== lease.token) return false;
+      current.expiresAt = now.getTime() + ttlMs;
+      return true;
+    },
+    async releaseLease(lease) {
+      const current = leases.get(lease.name);
+      if (current?.token === lease.token) current.expiresAt = Number.NEGATIVE_INFINITY;
     },
   };
 }
