@@ -58,32 +58,33 @@ export function memoryPaymentStore(): PaymentStore {
       });
     }
   };
-  const withOutbox = <R>(options: WriteOptions<R> | undefined, result: R) => {
-    if (options?.outbox) writeOutbox(options.outbox(result));
-  };
+  /** The events of a planned write, built before anything changes (a throw writes nothing). */
+  const eventsOf = <R>(options: WriteOptions<R> | undefined, result: R) =>
+    options?.outbox ? options.outbox(result) : [];
 
   return {
     kind: 'memory',
     async insertBeneficiaries(records, options) {
       checkFence(options?.fence);
       const existing: string[] = [];
-      const inserted: Beneficiary[] = [];
+      const inserted = new Map<string, Beneficiary>();
       for (const record of records) {
-        if (beneficiaries.has(record.functionalId)) existing.push(record.functionalId);
-        else {
-          beneficiaries.set(record.functionalId, clone(record));
-          inserted.push(record);
-        }
+        if (beneficiaries.has(record.functionalId) || inserted.has(record.functionalId))
+          existing.push(record.functionalId);
+        else inserted.set(record.functionalId, record);
       }
-      withOutbox(options, inserted);
+      const events = eventsOf(options, [...inserted.values()]);
+      for (const record of inserted.values()) beneficiaries.set(record.functionalId, clone(record));
+      writeOutbox(events);
       return existing;
     },
     async replaceBeneficiary(record, expectedVersion, options) {
       checkFence(options?.fence);
       const current = beneficiaries.get(record.functionalId);
       if (!current || current.version !== expectedVersion) return false;
+      const events = eventsOf(options, record);
       beneficiaries.set(record.functionalId, clone(record));
-      withOutbox(options, record);
+      writeOutbox(events);
       return true;
     },
     async getBeneficiaries(ids) {
@@ -96,6 +97,7 @@ export function memoryPaymentStore(): PaymentStore {
       checkFence(options?.fence);
       if (batches.has(batch.batchId))
         throw new ConflictError(`[payments/memory] batch '${batch.batchId}' exists`);
+      const events = eventsOf(options, batch);
       batches.set(batch.batchId, {
         batch: clone(batch),
         instructions: [],
@@ -104,7 +106,7 @@ export function memoryPaymentStore(): PaymentStore {
         held: [],
         attempts: [],
       });
-      withOutbox(options, batch);
+      writeOutbox(events);
     },
     async getBatch(batchId) {
       const found = slot(batchId);
@@ -114,8 +116,9 @@ export function memoryPaymentStore(): PaymentStore {
       checkFence(options?.fence);
       const found = slot(batch.batchId);
       if (!found || found.batch.version !== expectedVersion) return false;
+      const events = eventsOf(options, batch);
       found.batch = clone(batch);
-      withOutbox(options, batch);
+      writeOutbox(events);
       return true;
     },
     async insertInstructions(rows) {
@@ -156,28 +159,46 @@ export function memoryPaymentStore(): PaymentStore {
       for (const instruction of found.instructions) {
         if (claimed.length >= limit) break;
         if (instruction.state !== 'pending' || instruction.seq <= afterSeq) continue;
-        instruction.state = 'submitting';
-        instruction.attempts += 1;
-        instruction.updatedAt = now.toISOString();
-        claimed.push(clone(instruction));
+        claimed.push({
+          ...clone(instruction),
+          state: 'submitting',
+          attempts: instruction.attempts + 1,
+          updatedAt: now.toISOString(),
+        });
       }
-      withOutbox(options, claimed);
-      return claimed;
+      const events = eventsOf(options, claimed);
+      for (const row of claimed) {
+        const instruction = found.byId.get(row.instructionId)!;
+        instruction.state = row.state;
+        instruction.attempts = row.attempts;
+        instruction.updatedAt = row.updatedAt;
+      }
+      writeOutbox(events);
+      return claimed.map(clone);
     },
     async applyChanges(changes: readonly InstructionChange[], attempts, now, options) {
       checkFence(options?.fence);
+      // Plan (compare-and-set against the states as the earlier changes leave them), then commit.
       const applied = new Set<string>();
+      const planned: Array<{ instruction: Instruction; change: InstructionChange }> = [];
+      const states = new Map<Instruction, InstructionState>();
       for (const change of changes) {
         const instruction = slot(change.batchId)?.byId.get(change.instructionId);
-        if (!instruction || instruction.state !== change.from) continue;
+        if (!instruction || (states.get(instruction) ?? instruction.state) !== change.from)
+          continue;
+        states.set(instruction, change.to);
+        planned.push({ instruction, change });
+        applied.add(change.instructionId);
+      }
+      const events = eventsOf(options, applied);
+      for (const { instruction, change } of planned) {
         instruction.state = change.to;
         if (change.railReference !== undefined) instruction.railReference = change.railReference;
         if (change.failureReason !== undefined) instruction.failureReason = change.failureReason;
         instruction.updatedAt = now.toISOString();
-        applied.add(change.instructionId);
       }
       for (const attempt of attempts) slot(attempt.batchId)?.attempts.push(clone(attempt));
-      withOutbox(options, applied);
+      writeOutbox(events);
       return applied;
     },
     async listInstructions(batchId, query) {

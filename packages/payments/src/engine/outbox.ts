@@ -41,10 +41,14 @@ export type PaymentStatusHandler = (event: PaymentStatusEvent) => void | Promise
 export interface PaymentStatusEvents {
   /**
    * Delivers every waiting event (up to `limit`) to `handler`, one at a time, in order. Returns
-   * how many were delivered and acknowledged; 0 when another consumer holds the delivery lease.
+   * how many were delivered and acknowledged; 0 when another consumer holds the delivery lease
+   * (waits up to `waitMs`, default 0, for it: a dead consumer's lease expires).
    * Re-throws the handler's error after acknowledging the events before it.
    */
-  drain(handler: PaymentStatusHandler, options?: { limit?: number }): Promise<number>;
+  drain(
+    handler: PaymentStatusHandler,
+    options?: { limit?: number; waitMs?: number },
+  ): Promise<number>;
   /**
    * Delivers continuously: at once after each change this engine commits, and every
    * `pollIntervalMs` (default 1,000) for events committed by other processes. A handler error
@@ -196,7 +200,7 @@ export function createStatusEvents(options: {
 
   const drain: PaymentStatusEvents['drain'] = async (handler, drainOptions = {}) => {
     const limit = drainOptions.limit ?? Number.POSITIVE_INFINITY;
-    const held = await leases.acquire(statusConsumerLease, holder);
+    const held = await leases.acquire(statusConsumerLease, holder, drainOptions.waitMs ?? 0);
     if (!held) return 0;
     let delivered = 0;
     try {
