@@ -1,5 +1,13 @@
 export { type AccountMapperDependencies, createAccountMapper } from './engine/account-mapper.js';
 export { memoryPaymentStore } from './engine/memory-store.js';
+export type {
+  DrainOptions,
+  PaymentStatusBatchHandler,
+  PaymentStatusEvent,
+  PaymentStatusEvents,
+  PaymentStatusHandler,
+  SubscribeOptions,
+} from './engine/outbox.js';
 export {
   createPaymentService,
   instructionIdempotencyKey,
@@ -10,6 +18,7 @@ export {
 export { createCsvParser, csvField } from './engine/row-reader.js';
 export {
   IllegalTransitionError,
+  LeaseLostError,
   PaymentError,
   type PaymentErrorCode,
   RailTimeoutError,
@@ -21,6 +30,10 @@ export type {
   BeneficiaryRegistration,
   BeneficiaryUpdateResult,
   InstructionChange,
+  Lease,
+  OutboxEntry,
+  OutboxEvent,
+  OutboxTopic,
   PaymentRail,
   PaymentService,
   PaymentStore,
@@ -31,6 +44,7 @@ export type {
   RowSource,
   RowValidation,
   StateRailTotal,
+  WriteOptions,
 } from './ports.js';
 export {
   memorySimulatorLedger,

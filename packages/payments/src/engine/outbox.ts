@@ -28,6 +28,30 @@ export type PaymentStatusEvent = PaymentEvent & { eventId: string };
 export type PaymentStatusHandler = (event: PaymentStatusEvent) => void | Promise<void>;
 
 /**
+ * Handles the events one transaction committed (in order; for consumers that write in bulk);
+ * resolving acknowledges them all, throwing leaves them all for redelivery.
+ */
+export type PaymentStatusBatchHandler = (
+  events: readonly PaymentStatusEvent[],
+) => void | Promise<void>;
+
+/** Options of a drain. */
+export interface DrainOptions {
+  /** Stop after about this many events (a batch handler gets whole batches). */
+  limit?: number;
+  /** Wait this long for the delivery lease while another consumer holds it. Default 0. */
+  waitMs?: number;
+}
+
+/** Options of a subscription. */
+export interface SubscribeOptions {
+  /** Polls for events committed by other processes this often. Default 1,000 ms. */
+  pollIntervalMs?: number;
+  /** Receives handler errors; the events are retried at the next poll. */
+  onError?: (error: unknown) => void;
+}
+
+/**
  * The payment-status events of the engine (receipts for the messaging block or any consumer),
  * from the transactional outbox: an instruction's `paid`/`failed` event is committed in the same
  * transaction as the state change, so a crash can delay an event but never lose it.
@@ -41,23 +65,22 @@ export type PaymentStatusHandler = (event: PaymentStatusEvent) => void | Promise
 export interface PaymentStatusEvents {
   /**
    * Delivers every waiting event (up to `limit`) to `handler`, one at a time, in order. Returns
-   * how many were delivered and acknowledged; 0 when another consumer holds the delivery lease
-   * (waits up to `waitMs`, default 0, for it: a dead consumer's lease expires).
+   * how many were delivered and acknowledged; 0 when another consumer holds the delivery lease.
    * Re-throws the handler's error after acknowledging the events before it.
    */
-  drain(
-    handler: PaymentStatusHandler,
-    options?: { limit?: number; waitMs?: number },
-  ): Promise<number>;
+  drain(handler: PaymentStatusHandler, options?: DrainOptions): Promise<number>;
+  /** Like {@link drain}, one call per group of events committed together. */
+  drainBatches(handler: PaymentStatusBatchHandler, options?: DrainOptions): Promise<number>;
   /**
    * Delivers continuously: at once after each change this engine commits, and every
-   * `pollIntervalMs` (default 1,000) for events committed by other processes. A handler error
-   * goes to `onError` and the event is retried at the next poll. Returns the function that stops
+   * `pollIntervalMs` for events committed by other processes. Returns the function that stops
    * it (resolves when the current delivery has ended).
    */
-  subscribe(
-    handler: PaymentStatusHandler,
-    options?: { pollIntervalMs?: number; onError?: (error: unknown) => void },
+  subscribe(handler: PaymentStatusHandler, options?: SubscribeOptions): () => Promise<void>;
+  /** Like {@link subscribe}, one call per group of events committed together. */
+  subscribeBatches(
+    handler: PaymentStatusBatchHandler,
+    options?: SubscribeOptions,
   ): () => Promise<void>;
   /** How many events wait to be delivered. */
   backlog(): Promise<number>;
@@ -144,6 +167,8 @@ export function createAuditRelay(options: {
   let queued: Promise<number> | undefined;
 
   const pass = async (waitMs: number): Promise<number> => {
+    // Most passes find nothing: look before taking the lease (two writes).
+    if (await store.outboxBacklog('audit').then((count) => count === 0)) return 0;
     const held = await leases.acquire(auditRelayLease, holder, waitMs);
     if (!held) return 0;
     let forwarded = 0;
@@ -198,8 +223,17 @@ export function createStatusEvents(options: {
   const { store, leases, holder } = options;
   const wakers = new Set<() => void>();
 
-  const drain: PaymentStatusEvents['drain'] = async (handler, drainOptions = {}) => {
+  /**
+   * Delivers entries in order under the consumer lease. `deliver` hands events to the handler
+   * and reports how many it handled (also when it throws: `handled.count`), which are then
+   * acknowledged.
+   */
+  const run = async (
+    deliver: (events: PaymentStatusEvent[], handled: { count: number }) => Promise<void>,
+    drainOptions: DrainOptions,
+  ): Promise<number> => {
     const limit = drainOptions.limit ?? Number.POSITIVE_INFINITY;
+    if ((await store.outboxBacklog('status')) === 0) return 0;
     const held = await leases.acquire(statusConsumerLease, holder, drainOptions.waitMs ?? 0);
     if (!held) return 0;
     let delivered = 0;
@@ -208,22 +242,21 @@ export function createStatusEvents(options: {
         const entries = await store.readOutbox('status', readEntries);
         if (entries.length === 0) break;
         for (const entry of entries) {
-          let done = entry.acknowledged;
+          if (held.lost) throw new LeaseLostError(statusConsumerLease);
+          const events = entry.events
+            .slice(entry.acknowledged, entry.acknowledged + limit - delivered)
+            .map((event) => ({ ...(event.payload as PaymentEvent), eventId: event.id }));
+          const handled = { count: 0 };
           try {
-            while (done < entry.events.length && delivered < limit) {
-              if (held.lost) throw new LeaseLostError(statusConsumerLease);
-              const event = entry.events[done]!;
-              await handler({ ...(event.payload as PaymentEvent), eventId: event.id });
-              done += 1;
-              delivered += 1;
-            }
+            await deliver(events, handled);
           } finally {
-            if (done > entry.acknowledged) {
+            if (handled.count > 0) {
               await store.acknowledgeOutbox(
                 'status',
-                [{ position: entry.position, acknowledged: done }],
+                [{ position: entry.position, acknowledged: entry.acknowledged + handled.count }],
                 held.lease,
               );
+              delivered += handled.count;
             }
           }
           if (delivered >= limit) break;
@@ -235,46 +268,65 @@ export function createStatusEvents(options: {
     return delivered;
   };
 
+  const drain: PaymentStatusEvents['drain'] = (handler, drainOptions = {}) =>
+    run(async (events, handled) => {
+      for (const event of events) {
+        await handler(event);
+        handled.count += 1;
+      }
+    }, drainOptions);
+  const drainBatches: PaymentStatusEvents['drainBatches'] = (handler, drainOptions = {}) =>
+    run(async (events, handled) => {
+      await handler(events);
+      handled.count = events.length;
+    }, drainOptions);
+
+  const subscribeWith = (once: () => Promise<number>, subscribeOptions: SubscribeOptions) => {
+    const pollIntervalMs = subscribeOptions.pollIntervalMs ?? 1000;
+    let stopped = false;
+    let wake: (() => void) | undefined;
+    let pending = false;
+    const waker = () => {
+      pending = true;
+      wake?.();
+    };
+    wakers.add(waker);
+    const loop = (async () => {
+      while (!stopped) {
+        pending = false;
+        let failed = false;
+        try {
+          await once();
+        } catch (error) {
+          failed = true;
+          subscribeOptions.onError?.(error);
+        }
+        if (stopped || (pending && !failed)) continue;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, pollIntervalMs);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wake = undefined;
+      }
+    })();
+    return async () => {
+      stopped = true;
+      wakers.delete(waker);
+      wake?.();
+      await loop;
+    };
+  };
+
   return {
     drain,
-    subscribe(handler, subscribeOptions = {}) {
-      const pollIntervalMs = subscribeOptions.pollIntervalMs ?? 1000;
-      let stopped = false;
-      let wake: (() => void) | undefined;
-      let pending = false;
-      const waker = () => {
-        pending = true;
-        wake?.();
-      };
-      wakers.add(waker);
-      const loop = (async () => {
-        while (!stopped) {
-          pending = false;
-          let failed = false;
-          try {
-            await drain(handler);
-          } catch (error) {
-            failed = true;
-            subscribeOptions.onError?.(error);
-          }
-          if (stopped || (pending && !failed)) continue;
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, pollIntervalMs);
-            wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
-          wake = undefined;
-        }
-      })();
-      return async () => {
-        stopped = true;
-        wakers.delete(waker);
-        wake?.();
-        await loop;
-      };
-    },
+    drainBatches,
+    subscribe: (handler, subscribeOptions = {}) =>
+      subscribeWith(() => drain(handler), subscribeOptions),
+    subscribeBatches: (handler, subscribeOptions = {}) =>
+      subscribeWith(() => drainBatches(handler), subscribeOptions),
     backlog: () => store.outboxBacklog('status'),
     notify() {
       for (const waker of wakers) waker();
