@@ -119,7 +119,7 @@ async function insertOutbox(executor: SqlExecutor, events: readonly OutboxEvent[
       mine.length,
     );
     const at = params.length;
-    values.push(`($${at - 2}, $${at - 1}::jsonb, $${at})`);
+    values.push(`($${at - 2}, $${at - 1}, $${at})`);
   }
   if (values.length === 0) return;
   await executor.query(
@@ -471,18 +471,14 @@ export async function sqlPaymentStore(client: SqlClient): Promise<PaymentStore> 
     },
 
     async readOutbox(topic: OutboxTopic, limit) {
-      const result = await client.query<{
-        id: number;
-        events: OutboxEntry['events'];
-        acknowledged: number;
-      }>(
+      const result = await client.query<{ id: number; events: string; acknowledged: number }>(
         'select id, events, acknowledged from payments_outbox where topic = $1 order by id limit $2',
         [topic, limit],
       );
       return result.rows.map((row) => ({
         position: Number(row.id),
         topic,
-        events: row.events,
+        events: JSON.parse(row.events) as OutboxEntry['events'],
         acknowledged: Number(row.acknowledged),
       }));
     },
