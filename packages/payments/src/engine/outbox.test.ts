@@ -6,6 +6,7 @@ import {
   UnavailableError,
 } from '@govblocks/core';
 import { openTestDatabase, type TestDatabase, testDatabaseKinds } from '@govblocks/core/testing';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PaymentRail, PaymentStore } from '../ports.js';
 import { simulatorRail } from '../rails/simulator.js';
@@ -192,6 +193,32 @@ describe.each(kinds)('outbox and leases on %s', (kind) => {
     expect(await store.readOutbox('audit', 10)).toEqual([]);
     expect(await store.outboxBacklog('audit')).toBe(0);
     expect(await store.outboxBacklog('status')).toBe(1);
+  });
+
+  it('reads back exactly the events it stored, whatever their payloads', async () => {
+    const store = await freshStore();
+    await store.createBatch(batchOf('J'));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.jsonValue({ maxDepth: 3 }), { minLength: 1, maxLength: 6 }),
+        async (payloads) => {
+          const events = payloads.map((payload, index) => ({
+            topic: 'status' as const,
+            id: `E${index}`,
+            payload,
+          }));
+          const before = (await store.readOutbox('status', 1000)).length;
+          await store.updateBatch(batchOf('J'), 1, { outbox: () => events });
+          const entries = await store.readOutbox('status', 1000);
+          expect(entries).toHaveLength(before + 1);
+          // JSON semantics: -0 is stored as 0.
+          expect(entries.at(-1)!.events).toEqual(
+            JSON.parse(JSON.stringify(events.map(({ id, payload }) => ({ id, payload })))),
+          );
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 
   it('gives a lease to one holder at a time and fences out a holder that lost it', async () => {

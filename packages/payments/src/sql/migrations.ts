@@ -110,8 +110,7 @@ create table payments_voucher_group_totals (
 
 const outbox = `
 -- The transactional outbox: the events (audit, payment status) a state change writes in the same
--- transaction as the change. One row per transaction and topic, holding its events in order (a
--- JSON array of {id, payload});
+-- transaction as the change. One row per transaction and topic, holding its events in order;
 -- \`acknowledged\` counts the events of the row already delivered. Delivered rows are deleted.
 create table payments_outbox (
   id bigserial primary key,
@@ -120,9 +119,8 @@ create table payments_outbox (
   size integer not null,
   acknowledged integer not null default 0
 );
--- The events are JSON kept as text, stored out of line and uncompressed: written once, read
--- once, never queried inside — no conversion to jsonb or compression on the hot path.
-alter table payments_outbox alter column events set storage external;
+-- The events are JSON text (written once, read once, never queried inside: no jsonb
+-- conversion), each payload stored as its difference from the previous one.
 create index payments_outbox_topic on payments_outbox (topic, id);
 
 -- Leases with fencing tokens: a batch being disbursed, the outbox relays. A lease is never
