@@ -96,11 +96,19 @@ async function insertAttempts(executor: SqlExecutor, attempts: readonly Attempt[
   );
 }
 
-/** Refuses the transaction unless `fence` is current; holds it (share lock) until the commit. */
+/**
+ * Refuses the transaction unless `fence` is current. A shared advisory lock on the lease name,
+ * held until the commit, makes a takeover (which takes it exclusively) wait for the fenced
+ * writes in flight: once a new holder has the lease, no write of the old one can still commit.
+ * (A row lock on the lease would do the same, but would make every renewal queue behind the
+ * writes and cost a multixact per concurrent writer.)
+ */
 async function checkFence(executor: SqlExecutor, fence: Lease | undefined): Promise<void> {
   if (!fence) return;
+  await executor.query('select pg_advisory_xact_lock_shared(hashtext($1))', [fence.name]);
+  // A new statement: its snapshot is taken after the lock was granted.
   const result = await executor.query(
-    'select 1 from payments_leases where name = $1 and token = $2 for share',
+    'select 1 from payments_leases where name = $1 and token = $2',
     [fence.name, fence.token],
   );
   if (result.rows.length === 0) throw new LeaseLostError(fence.name);
@@ -114,35 +122,67 @@ const removedKey = '\u0000removed';
 
 /** Sets an own property, also one named `__proto__` (plain assignment would set the prototype). */
 const define = (target: Record<string, Json>, key: string, value: Json) => {
-  Object.defineProperty(target, key, {
-    value,
-    enumerable: true,
-    writable: true,
-    configurable: true,
-  });
+  if (key === '__proto__')
+    Object.defineProperty(target, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  else target[key] = value;
 };
+
+const same = (a: Json, b: Json): boolean =>
+  a === b ||
+  (typeof a === 'object' &&
+    typeof b === 'object' &&
+    a !== null &&
+    b !== null &&
+    JSON.stringify(a) === JSON.stringify(b));
+
+/** `diff` of equal objects (shared, compared by identity, never mutated). */
+const noChange: Record<string, Json> = Object.freeze({}) as Record<string, Json>;
 
 /** What turns `before` into `after`: changed keys only, objects compared key by key. */
 function diff(before: Json, after: Json): Json {
   if (!isPlain(before) || !isPlain(after)) return after;
   const out: Record<string, Json> = {};
-  for (const [key, value] of Object.entries(after)) {
-    if (!Object.hasOwn(before, key)) define(out, key, value);
-    else if (isPlain(value) && isPlain(before[key])) {
-      const nested = diff(before[key], value) as Record<string, Json>;
-      if (Object.keys(nested).length > 0) define(out, key, nested);
-    } else if (JSON.stringify(value) !== JSON.stringify(before[key])) define(out, key, value);
+  let changed = false;
+  for (const key of Object.keys(after)) {
+    const value = after[key];
+    if (!Object.hasOwn(before, key)) {
+      define(out, key, value);
+      changed = true;
+      continue;
+    }
+    const old = before[key];
+    if (isPlain(value) && isPlain(old)) {
+      const nested = diff(old, value);
+      if (nested !== noChange) {
+        define(out, key, nested);
+        changed = true;
+      }
+    } else if (!same(value, old)) {
+      define(out, key, value);
+      changed = true;
+    }
   }
-  const removed = Object.keys(before).filter((key) => !Object.hasOwn(after, key));
-  if (removed.length > 0) define(out, removedKey, removed);
-  return out;
+  for (const key of Object.keys(before)) {
+    if (Object.hasOwn(after, key)) continue;
+    const removed = (out[removedKey] as string[] | undefined) ?? [];
+    removed.push(key);
+    out[removedKey] = removed;
+    changed = true;
+  }
+  return changed ? out : noChange;
 }
 
 /** Applies a {@link diff}. */
 function patch(before: Json, delta: Json): Json {
   if (!isPlain(before) || !isPlain(delta)) return delta;
   const out: Record<string, Json> = { ...before };
-  for (const [key, value] of Object.entries(delta)) {
+  for (const key of Object.keys(delta)) {
+    const value = delta[key];
     if (key === removedKey) for (const gone of value as string[]) delete out[gone];
     else {
       const old = Object.hasOwn(before, key) ? before[key] : undefined;
@@ -576,15 +616,19 @@ export async function sqlPaymentStore(client: SqlClient): Promise<PaymentStore> 
     },
 
     async acquireLease(name, holder, ttlMs) {
-      const result = await client.query<{ token: number }>(
-        `insert into payments_leases as l (name, holder, token, expires_at)
+      // Exclusive advisory lock: waits for the fenced writes of the current holder in flight.
+      const result = await client.transaction(async (tx) => {
+        await tx.query('select pg_advisory_xact_lock(hashtext($1))', [name]);
+        return tx.query<{ token: number }>(
+          `insert into payments_leases as l (name, holder, token, expires_at)
          values ($1, $2, 1, clock_timestamp() + make_interval(secs => $3::double precision / 1000))
          on conflict (name) do update
            set holder = excluded.holder, token = l.token + 1, expires_at = excluded.expires_at
            where l.expires_at <= clock_timestamp() or l.holder = excluded.holder
          returning token`,
-        [name, holder, ttlMs],
-      );
+          [name, holder, ttlMs],
+        );
+      });
       const row = result.rows[0];
       return row ? { name, holder, token: Number(row.token) } : undefined;
     },
