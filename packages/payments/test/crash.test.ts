@@ -18,13 +18,22 @@ import { sqlPaymentStore, sqlSimulatorLedger } from '../src/sql/sql-store.js';
  * that no audit event and no payment-status event was lost (the worker's audit sink and status
  * consumer write to the same database).
  *
- * Runs on embedded PGlite stored in a folder (the default store) and, with DATABASE_URL, on
- * PostgreSQL. Scale with PAYMENTS_CRASH_SIZE (default 10,000 instructions) and
- * PAYMENTS_CRASH_KILLS (default 20); PAYMENTS_CRASH_KINDS=postgres (or pglite) limits the
- * databases.
+ * Runs on PostgreSQL with DATABASE_URL: PAYMENTS_CRASH_SIZE instructions (default 10,000),
+ * PAYMENTS_CRASH_KILLS kills (default 20). And on embedded PGlite stored in a folder (the
+ * default store), smaller by default because every worker start opens PGlite anew (seconds
+ * each): PAYMENTS_CRASH_PGLITE_SIZE (default 2,000) and PAYMENTS_CRASH_PGLITE_KILLS (default
+ * 20). PAYMENTS_CRASH_KINDS=postgres (or pglite) limits the databases.
  */
-const size = Number(process.env.PAYMENTS_CRASH_SIZE ?? 10_000);
-const kills = Number(process.env.PAYMENTS_CRASH_KILLS ?? 20);
+const scale = {
+  postgres: {
+    size: Number(process.env.PAYMENTS_CRASH_SIZE ?? 10_000),
+    kills: Number(process.env.PAYMENTS_CRASH_KILLS ?? 20),
+  },
+  pglite: {
+    size: Number(process.env.PAYMENTS_CRASH_PGLITE_SIZE ?? 2000),
+    kills: Number(process.env.PAYMENTS_CRASH_PGLITE_KILLS ?? 20),
+  },
+};
 const kinds = (process.env.PAYMENTS_CRASH_KINDS ?? 'pglite,postgres')
   .split(',')
   .filter((kind) => kind !== 'postgres' || process.env.DATABASE_URL);
@@ -76,7 +85,7 @@ function runWorker(
 }
 
 /** Registers payees, ingests and approves a batch of `size` (in the test process). */
-async function setup(client: SqlClient): Promise<string> {
+async function setup(client: SqlClient, size: number): Promise<string> {
   const store = await sqlPaymentStore(client);
   await client.execute(`
     create table crash_audit (event_id text not null, action text not null, subject_id text, details jsonb);
@@ -116,7 +125,12 @@ async function setup(client: SqlClient): Promise<string> {
 }
 
 /** Kills the worker `kills` times at random claim counts, then lets one run to the end. */
-async function crashAndResume(url: string, schema: string, batchId: string) {
+async function crashAndResume(
+  url: string,
+  schema: string,
+  batchId: string,
+  { size, kills }: { size: number; kills: number },
+) {
   let killed = 0;
   let finished = 0;
   // A kill point per run, uniform up to 1.2 × an even share: about 60 % of the batch is
@@ -137,7 +151,7 @@ async function crashAndResume(url: string, schema: string, batchId: string) {
 }
 
 /** The books after the crashes: engine, rail, audit trail and status events all agree. */
-async function check(client: SqlClient, batchId: string) {
+async function check(client: SqlClient, batchId: string, size: number) {
   const store = await sqlPaymentStore(client);
   const service = createPaymentService({
     store,
@@ -246,16 +260,24 @@ describe.skipIf(!kinds.includes('postgres'))(
     afterAll(async () => {
       await db?.close();
     });
+    const { size, kills } = scale.postgres;
 
     it(`pays ${size} instructions exactly once across ${kills} kills, losing no event`, {
-      timeout: 300_000,
+      timeout: 600_000,
     }, async () => {
+      const started = Date.now();
       db = await openTestDatabase('postgres');
-      const batchId = await setup(db.client);
-      const runs = await crashAndResume(process.env.DATABASE_URL!, db.schema, batchId);
+      const batchId = await setup(db.client, size);
+      const runs = await crashAndResume(
+        process.env.DATABASE_URL!,
+        db.schema,
+        batchId,
+        scale.postgres,
+      );
       expect(runs.killed).toBeGreaterThanOrEqual(kills);
-      const figures = await check(db.client, batchId);
-      console.info(`[crash/postgres] ${size} instructions`, { ...runs, ...figures });
+      const figures = await check(db.client, batchId, size);
+      const seconds = Math.round((Date.now() - started) / 1000);
+      console.info(`[crash/postgres] ${size} instructions`, { ...runs, ...figures, seconds });
     });
   },
 );
@@ -268,20 +290,23 @@ describe.skipIf(!kinds.includes('pglite'))(
     afterAll(() => {
       rmSync(dir, { recursive: true, force: true });
     });
+    const { size, kills } = scale.pglite;
 
     it(`pays ${size} instructions exactly once across ${kills} kills, losing no event`, {
-      timeout: 300_000,
+      timeout: 600_000,
     }, async () => {
+      const started = Date.now();
       // PGlite is one process: the test opens the folder only while no worker runs.
       const before = await openDatabase(url);
-      const batchId = await setup(before);
+      const batchId = await setup(before, size);
       await before.close();
-      const runs = await crashAndResume(url, '-', batchId);
+      const runs = await crashAndResume(url, '-', batchId, scale.pglite);
       expect(runs.killed).toBeGreaterThanOrEqual(kills);
       const after = await openDatabase(url);
       try {
-        const figures = await check(after, batchId);
-        console.info(`[crash/pglite] ${size} instructions`, { ...runs, ...figures });
+        const figures = await check(after, batchId, size);
+        const seconds = Math.round((Date.now() - started) / 1000);
+        console.info(`[crash/pglite] ${size} instructions`, { ...runs, ...figures, seconds });
       } finally {
         await after.close();
       }
