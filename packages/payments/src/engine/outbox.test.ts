@@ -211,8 +211,8 @@ describe.each(kinds)('outbox and leases on %s', (kind) => {
           await store.updateBatch(batchOf('J'), 1, { outbox: () => events });
           const entries = await store.readOutbox('status', 1000);
           expect(entries).toHaveLength(before + 1);
-          // JSON semantics: -0 is stored as 0.
-          expect(entries.at(-1)!.events).toEqual(
+          // JSON semantics (-0 is 0 once stored as JSON; the memory store keeps -0).
+          expect(JSON.parse(JSON.stringify(entries.at(-1)!.events))).toEqual(
             JSON.parse(JSON.stringify(events.map(({ id, payload }) => ({ id, payload })))),
           );
         },

@@ -549,15 +549,27 @@ export function createPaymentService(dependencies: PaymentServiceDependencies): 
 
     await store.prepareBatch?.(batchId);
 
+    /** Walks the batch's instructions in `state` page by page (by seq); true when any. */
+    const eachPage = async (
+      state: InstructionState,
+      handle: (page: Instruction[]) => Promise<void>,
+    ): Promise<boolean> => {
+      let any = false;
+      for (let afterSeq = -1; ; ) {
+        const page = await store.listInstructions(batchId, {
+          states: [state],
+          afterSeq,
+          limit: options.chunkSize,
+        });
+        if (page.length === 0) return any;
+        afterSeq = page[page.length - 1]!.seq;
+        await handle(page);
+        any = true;
+      }
+    };
+
     // 1. Recovery: whatever was claimed by an interrupted run has an unknown outcome.
-    for (let afterSeq = -1; ; ) {
-      const page = await store.listInstructions(batchId, {
-        states: ['submitting'],
-        afterSeq,
-        limit: options.chunkSize,
-      });
-      if (page.length === 0) break;
-      afterSeq = page[page.length - 1]!.seq;
+    await eachPage('submitting', async (page) => {
       const changes = page.flatMap((instruction) => {
         const change = changeFor(instruction, 'recover');
         return change ? [change] : [];
@@ -568,7 +580,7 @@ export function createPaymentService(dependencies: PaymentServiceDependencies): 
         page.map((instruction) => attemptOf(instruction, 'recover', 'started')),
         fence,
       );
-    }
+    });
 
     // Per rail: a rate limit and a cap on calls in flight, shared by every chunk in flight.
     const gates = new Map<
@@ -732,18 +744,7 @@ export function createPaymentService(dependencies: PaymentServiceDependencies): 
 
     // 2. The loop: resolve unknowns, submit pending, poll accepted, until all are final.
     for (;;) {
-      let worked = false;
-      for (let afterSeq = -1; ; ) {
-        const unknown = await store.listInstructions(batchId, {
-          states: ['unknown'],
-          afterSeq,
-          limit: options.chunkSize,
-        });
-        if (unknown.length === 0) break;
-        afterSeq = unknown[unknown.length - 1]!.seq;
-        await inquire(unknown);
-        worked = true;
-      }
+      let worked = await eachPage('unknown', inquire);
       // Several chunks in flight at once: claims are atomic, so workers never share an instruction.
       // The cursor is shared: claims walk forward; one pass from the start picks up rows that
       // went back to pending (nothing applied) behind it.
@@ -801,16 +802,7 @@ export function createPaymentService(dependencies: PaymentServiceDependencies): 
       if (accepted.length === 0) break;
       if (Date.now() - started > options.deadlineMs) break;
       await sleep(options.pollIntervalMs);
-      for (let afterSeq = -1; ; ) {
-        const page = await store.listInstructions(batchId, {
-          states: ['accepted'],
-          afterSeq,
-          limit: options.chunkSize,
-        });
-        if (page.length === 0) break;
-        afterSeq = page[page.length - 1]!.seq;
-        await inquire(page);
-      }
+      await eachPage('accepted', inquire);
     }
 
     const open = await store.listInstructions(batchId, {
