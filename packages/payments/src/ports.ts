@@ -431,11 +431,13 @@ export interface PaymentService {
    * Disburses an approved batch (or resumes an interrupted one) until every instruction is
    * `paid`, `failed` (with a reason) or `cancelled`; then the batch is `completed`. Safe to call
    * again at any time, also after a crash at any point: it reaches the same end state and never
-   * pays an instruction twice. Two workers may process the same batch at once (claims are
-   * atomic and results compare-and-set; a worker starting up treats instructions another one has
-   * in flight as unknown and inquires, which the shared idempotency key makes harmless), but one
-   * worker per batch is the efficient setup. Throws `PAYMENT_BATCH_NOT_APPROVED` before approval or before
-   * `scheduledFor`. Audit: one event per instruction state change, and per batch state change.
+   * pays an instruction twice. One worker at a time holds the batch's lease (with a fencing
+   * token on every write); another waits for it, takes over once the holder's lease expired (and
+   * treats what that worker had in flight as unknown, inquiring under the same idempotency
+   * keys), or throws `PAYMENT_BATCH_BUSY`. A worker that lost its lease stops with
+   * `PAYMENT_LEASE_LOST`. Throws `PAYMENT_BATCH_NOT_APPROVED` before approval or before
+   * `scheduledFor`. Audit: one event per instruction state change, and per batch state change,
+   * each committed with the change.
    */
   processBatch(
     context: ActorContext,
