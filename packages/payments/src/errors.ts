@@ -14,6 +14,10 @@ export type PaymentErrorCode =
   | 'PAYMENT_RAIL_REJECTED'
   | 'PAYMENT_RAIL_UNAVAILABLE'
   | 'PAYMENT_NOT_SUPPORTED'
+  /** A fenced write by a worker whose lease another worker has taken over. */
+  | 'PAYMENT_LEASE_LOST'
+  /** Another live worker holds the batch's lease (it is being disbursed). */
+  | 'PAYMENT_BATCH_BUSY'
   | 'VOUCHER_INVALID'
   | 'VOUCHER_ALREADY_USED'
   | 'VOUCHER_EXPIRED'
@@ -101,5 +105,13 @@ export class NotSupportedError extends GovBlocksError<'PAYMENT_NOT_SUPPORTED'> {
     });
     this.name = 'NotSupportedError';
     this.operation = operation;
+  }
+}
+
+/** A write fenced by a lease that is no longer current: nothing was written. */
+export class LeaseLostError extends PaymentError {
+  constructor(name: string) {
+    super('PAYMENT_LEASE_LOST', `[payments] the lease '${name}' was taken over by another worker`);
+    this.name = 'LeaseLostError';
   }
 }

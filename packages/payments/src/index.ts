@@ -60,6 +60,14 @@ export {
 } from './bills/state-machine.js';
 export { type AccountMapperDependencies, createAccountMapper } from './engine/account-mapper.js';
 export { memoryPaymentStore } from './engine/memory-store.js';
+export type {
+  DrainOptions,
+  PaymentStatusBatchHandler,
+  PaymentStatusEvent,
+  PaymentStatusEvents,
+  PaymentStatusHandler,
+  SubscribeOptions,
+} from './engine/outbox.js';
 export {
   createPaymentService,
   instructionIdempotencyKey,
@@ -70,6 +78,7 @@ export {
 export { createCsvParser, csvField } from './engine/row-reader.js';
 export {
   IllegalTransitionError,
+  LeaseLostError,
   NotSupportedError,
   PaymentError,
   type PaymentErrorCode,
@@ -82,6 +91,10 @@ export type {
   BeneficiaryRegistration,
   BeneficiaryUpdateResult,
   InstructionChange,
+  Lease,
+  OutboxEntry,
+  OutboxEvent,
+  OutboxTopic,
   PaymentRail,
   PaymentService,
   PaymentStore,
@@ -92,6 +105,7 @@ export type {
   RowSource,
   RowValidation,
   StateRailTotal,
+  WriteOptions,
 } from './ports.js';
 export {
   memorySimulatorLedger,

@@ -172,6 +172,52 @@ export interface StateRailTotal {
   sum: number;
 }
 
+/** The outbox topics: `audit` (forwarded to the `AuditSink`), `status` (payment-status events). */
+export type OutboxTopic = 'audit' | 'status';
+
+/**
+ * An event written to the outbox in the same transaction as the state change it reports, so the
+ * change and its events are durable together or not at all. `id` is unique and stable: a
+ * consumer that sees it twice (delivery is at least once) drops the second copy.
+ */
+export interface OutboxEvent {
+  topic: OutboxTopic;
+  id: string;
+  /** JSON-serialisable. */
+  payload: unknown;
+}
+
+/** What one transaction wrote to one topic: its events in order. Entries are read oldest first. */
+export interface OutboxEntry {
+  /** Increases with every entry written (gaps allowed); the order of delivery. */
+  position: number;
+  topic: OutboxTopic;
+  events: Array<{ id: string; payload: unknown }>;
+  /** How many of `events`, from the start, were already acknowledged. */
+  acknowledged: number;
+}
+
+/**
+ * A lease on a named resource (a batch being disbursed, an outbox relay) held by one worker
+ * until `expiresAt` unless renewed. `token` is the fencing token: it grows with every
+ * acquisition, and a write fenced by a lease whose token is no longer current is refused with
+ * `PAYMENT_LEASE_LOST` — a worker that paused past its lease while another took over cannot
+ * write again. SQL stores use the database clock for expiry.
+ */
+export interface Lease {
+  name: string;
+  holder: string;
+  token: number;
+}
+
+/** Options of a store write: the outbox events it carries, and the lease that fences it. */
+export interface WriteOptions<Result> {
+  /** Built from what the write did (inside its transaction: must not do I/O) and stored with it. */
+  outbox?: (result: Result) => readonly OutboxEvent[];
+  /** Refuse the write (`PAYMENT_LEASE_LOST`, nothing written) unless this lease is current. */
+  fence?: Lease;
+}
+
 /**
  * Durable state of the payments engine. Implementations: `memoryPaymentStore()` and
  * `sqlPaymentStore(client)` (`@govblocks/payments/sql`). Every multi-row method is one round
@@ -181,17 +227,34 @@ export interface StateRailTotal {
 export interface PaymentStore {
   readonly kind: string;
   /** Inserts beneficiaries; returns the functional ids that already existed (left unchanged). */
-  insertBeneficiaries(records: readonly Beneficiary[]): Promise<string[]>;
-  /** Replaces a beneficiary if its version is still `expectedVersion`. False when not. */
-  replaceBeneficiary(record: Beneficiary, expectedVersion: number): Promise<boolean>;
+  insertBeneficiaries(
+    records: readonly Beneficiary[],
+    options?: WriteOptions<readonly Beneficiary[]>,
+  ): Promise<string[]>;
+  /**
+   * Replaces a beneficiary if its version is still `expectedVersion`. False when not (then the
+   * outbox events are not written either).
+   */
+  replaceBeneficiary(
+    record: Beneficiary,
+    expectedVersion: number,
+    options?: WriteOptions<Beneficiary>,
+  ): Promise<boolean>;
   /** The beneficiaries among `functionalIds` (any order; missing ones absent). */
   getBeneficiaries(functionalIds: readonly string[]): Promise<Beneficiary[]>;
 
   /** Creates a batch; throws `CONFLICT` when the id exists. */
-  createBatch(batch: Batch): Promise<void>;
+  createBatch(batch: Batch, options?: WriteOptions<Batch>): Promise<void>;
   getBatch(batchId: string): Promise<Batch | undefined>;
-  /** Replaces the batch if its version is still `expectedVersion` (then bumped by the caller). */
-  updateBatch(batch: Batch, expectedVersion: number): Promise<boolean>;
+  /**
+   * Replaces the batch if its version is still `expectedVersion` (then bumped by the caller);
+   * the outbox events are written only when it did.
+   */
+  updateBatch(
+    batch: Batch,
+    expectedVersion: number,
+    options?: WriteOptions<Batch>,
+  ): Promise<boolean>;
 
   /**
    * Inserts instructions of one batch. Rows whose instruction id or payee is already in the
@@ -217,15 +280,18 @@ export interface PaymentStore {
     limit: number,
     now: Date,
     afterSeq?: number,
+    options?: WriteOptions<readonly Instruction[]>,
   ): Promise<Instruction[]>;
   /**
-   * Applies compare-and-set changes and appends `attempts` to the ledger, in one transaction.
-   * Returns the instruction ids whose change applied (the others had moved on).
+   * Applies compare-and-set changes, appends `attempts` to the ledger and writes the outbox
+   * events built from the ids that applied, in one transaction. Returns the instruction ids
+   * whose change applied (the others had moved on).
    */
   applyChanges(
     changes: readonly InstructionChange[],
     attempts: readonly Attempt[],
     now: Date,
+    options?: WriteOptions<ReadonlySet<string>>,
   ): Promise<Set<string>>;
   /** Instructions of a batch by `seq`, optionally only in `states`, after `afterSeq`. */
   listInstructions(
@@ -244,6 +310,31 @@ export interface PaymentStore {
    * planner statistics so that the first chunks do not run on plans made for an empty table).
    */
   prepareBatch?(batchId: string): Promise<void>;
+
+  /** Up to `limit` outbox entries of `topic`, oldest first. */
+  readOutbox(topic: OutboxTopic, limit: number): Promise<OutboxEntry[]>;
+  /**
+   * Records that the first `acknowledged` events of each entry were delivered; an entry whose
+   * events are all acknowledged is removed. Idempotent. With `fence`, throws
+   * `PAYMENT_LEASE_LOST` (nothing written) unless the lease is current.
+   */
+  acknowledgeOutbox(
+    topic: OutboxTopic,
+    acknowledgements: ReadonlyArray<{ position: number; acknowledged: number }>,
+    fence?: Lease,
+  ): Promise<void>;
+  /** How many events of `topic` wait in the outbox (acknowledged ones not counted). */
+  outboxBacklog(topic: OutboxTopic): Promise<number>;
+  /**
+   * Takes the lease `name` for `holder` for `ttlMs` when it is free, expired, or already held by
+   * `holder`; every success returns a new, larger token. Undefined while another holder's lease
+   * runs. `now` is the engine's clock (SQL stores use the database clock instead).
+   */
+  acquireLease(name: string, holder: string, ttlMs: number, now: Date): Promise<Lease | undefined>;
+  /** Extends a lease that is still current (same token). False when it was taken over. */
+  renewLease(lease: Lease, ttlMs: number, now: Date): Promise<boolean>;
+  /** Ends a lease that is still current, so another worker may take it at once. */
+  releaseLease(lease: Lease): Promise<void>;
 }
 
 // ───────────────────────────── PaymentService ─────────────────────────────
@@ -340,11 +431,13 @@ export interface PaymentService {
    * Disburses an approved batch (or resumes an interrupted one) until every instruction is
    * `paid`, `failed` (with a reason) or `cancelled`; then the batch is `completed`. Safe to call
    * again at any time, also after a crash at any point: it reaches the same end state and never
-   * pays an instruction twice. Two workers may process the same batch at once (claims are
-   * atomic and results compare-and-set; a worker starting up treats instructions another one has
-   * in flight as unknown and inquires, which the shared idempotency key makes harmless), but one
-   * worker per batch is the efficient setup. Throws `PAYMENT_BATCH_NOT_APPROVED` before approval or before
-   * `scheduledFor`. Audit: one event per instruction state change, and per batch state change.
+   * pays an instruction twice. One worker at a time holds the batch's lease (with a fencing
+   * token on every write); another waits for it, takes over once the holder's lease expired (and
+   * treats what that worker had in flight as unknown, inquiring under the same idempotency
+   * keys), or throws `PAYMENT_BATCH_BUSY`. A worker that lost its lease stops with
+   * `PAYMENT_LEASE_LOST`. Throws `PAYMENT_BATCH_NOT_APPROVED` before approval or before
+   * `scheduledFor`. Audit: one event per instruction state change, and per batch state change,
+   * each committed with the change.
    */
   processBatch(
     context: ActorContext,

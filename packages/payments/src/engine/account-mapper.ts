@@ -1,12 +1,23 @@
-import { type ActorContext, type AuditSink, type Clock, parse, systemClock } from '@govblocks/core';
+import {
+  type ActorContext,
+  type AuditEventInput,
+  type AuditSink,
+  type Clock,
+  type IdGenerator,
+  parse,
+  systemClock,
+  uuidv7Generator,
+} from '@govblocks/core';
 import { z } from 'zod';
-import type { AccountMapper, PaymentStore } from '../ports.js';
+import type { AccountMapper, OutboxEvent, PaymentStore } from '../ports.js';
 import { type Beneficiary, beneficiaryInputSchema, beneficiaryUpdateSchema } from '../schemas.js';
+import { type AuditRelay, createAuditRelay, createLeaseKeeper } from './outbox.js';
 
 export interface AccountMapperDependencies {
   store: PaymentStore;
   audit: AuditSink;
   clock?: Clock;
+  newId?: IdGenerator;
 }
 
 const auditActor = (context: ActorContext) => ({
@@ -26,9 +37,31 @@ export { auditActor };
  * const mapper = createAccountMapper({ store, audit });
  * await mapper.register(context, [{ functionalId: 'ID-1', modality: 'mobile_money', financialAddress: '+15550100', rail: 'simulator' }]);
  */
-export function createAccountMapper(dependencies: AccountMapperDependencies): AccountMapper {
+export function createAccountMapper(
+  dependencies: AccountMapperDependencies,
+  /** The engine's relay, when the engine creates the mapper (one relay per engine). */
+  sharedRelay?: AuditRelay,
+): AccountMapper {
   const { store, audit } = dependencies;
   const clock = dependencies.clock ?? systemClock;
+  const newId = dependencies.newId ?? uuidv7Generator(clock);
+  const relay =
+    sharedRelay ??
+    createAuditRelay({
+      store,
+      audit,
+      leases: createLeaseKeeper(store, clock, 15_000),
+      holder: newId(),
+    });
+  /** Audit events go to the outbox with the change (see `createPaymentService`). */
+  const auditEvent = (event: AuditEventInput): OutboxEvent => {
+    const id = newId();
+    return {
+      topic: 'audit',
+      id,
+      payload: { ...event, details: { ...event.details, eventId: id } },
+    };
+  };
   return {
     specificationVersion: 'account-mapper/v1',
     async register(context, beneficiaries) {
@@ -51,21 +84,25 @@ export function createAccountMapper(dependencies: AccountMapperDependencies): Ac
           version: 1,
         });
       }
-      const existing = new Set(await store.insertBeneficiaries(records));
-      for (const record of records) {
-        if (existing.has(record.functionalId)) continue;
-        await audit.record({
-          block: 'payments',
-          action: 'payment.beneficiary.registered',
-          actor: auditActor(context),
-          subject: { type: 'beneficiary', id: record.functionalId, personal: true },
-          outcome: 'success',
-          time: now,
-          details: { rail: record.rail ?? null, modality: record.modality ?? null },
-          ...(context.requestId ? { requestId: context.requestId } : {}),
-          ...(context.correlationId ? { correlationId: context.correlationId } : {}),
-        });
-      }
+      const existing = new Set(
+        await store.insertBeneficiaries(records, {
+          outbox: (inserted) =>
+            inserted.map((record) =>
+              auditEvent({
+                block: 'payments',
+                action: 'payment.beneficiary.registered',
+                actor: auditActor(context),
+                subject: { type: 'beneficiary', id: record.functionalId, personal: true },
+                outcome: 'success',
+                time: now,
+                details: { rail: record.rail ?? null, modality: record.modality ?? null },
+                ...(context.requestId ? { requestId: context.requestId } : {}),
+                ...(context.correlationId ? { correlationId: context.correlationId } : {}),
+              }),
+            ),
+        }),
+      );
+      await relay.flush();
       return inputs.map((input) => ({
         functionalId: input.functionalId,
         outcome: existing.has(input.functionalId) ? 'already_registered' : 'registered',
@@ -90,28 +127,29 @@ export function createAccountMapper(dependencies: AccountMapperDependencies): Ac
             updatedAt: now,
             version: current.version + 1,
           };
-          if (await store.replaceBeneficiary(next, current.version)) {
+          const event = auditEvent({
+            block: 'payments',
+            action: 'payment.beneficiary.updated',
+            actor: auditActor(context),
+            subject: { type: 'beneficiary', id: input.functionalId, personal: true },
+            outcome: 'success',
+            time: now,
+            details: {
+              fields: Object.keys(input)
+                .filter((key) => key !== 'functionalId')
+                .join(','),
+              version: next.version,
+            },
+            ...(context.requestId ? { requestId: context.requestId } : {}),
+          });
+          if (await store.replaceBeneficiary(next, current.version, { outbox: () => [event] })) {
             outcome = 'updated';
-            await audit.record({
-              block: 'payments',
-              action: 'payment.beneficiary.updated',
-              actor: auditActor(context),
-              subject: { type: 'beneficiary', id: input.functionalId, personal: true },
-              outcome: 'success',
-              time: now,
-              details: {
-                fields: Object.keys(input)
-                  .filter((key) => key !== 'functionalId')
-                  .join(','),
-                version: next.version,
-              },
-              ...(context.requestId ? { requestId: context.requestId } : {}),
-            });
             break;
           }
         }
         results.push({ functionalId: input.functionalId, outcome });
       }
+      await relay.flush();
       return results;
     },
     async lookup(functionalIds) {

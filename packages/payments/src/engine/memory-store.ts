@@ -1,5 +1,14 @@
 import { ConflictError } from '@govblocks/core';
-import type { InstructionChange, PaymentStore, StateRailTotal } from '../ports.js';
+import { LeaseLostError } from '../errors.js';
+import type {
+  InstructionChange,
+  Lease,
+  OutboxEntry,
+  OutboxEvent,
+  PaymentStore,
+  StateRailTotal,
+  WriteOptions,
+} from '../ports.js';
 import type { Attempt, Batch, Beneficiary, HeldRow, Instruction } from '../schemas.js';
 import type { InstructionState } from '../state-machine.js';
 
@@ -25,23 +34,57 @@ export function memoryPaymentStore(): PaymentStore {
   const beneficiaries = new Map<string, Beneficiary>();
   const batches = new Map<string, BatchSlot>();
   const byKey = new Map<string, Instruction>();
+  const outbox: OutboxEntry[] = [];
+  let outboxPosition = 0;
+  const leases = new Map<string, Lease & { expiresAt: number }>();
 
   const slot = (batchId: string): BatchSlot | undefined => batches.get(batchId);
 
+  // Every write below runs without an await between its checks and its changes: it is atomic.
+  const checkFence = (fence: Lease | undefined) => {
+    if (fence && leases.get(fence.name)?.token !== fence.token)
+      throw new LeaseLostError(fence.name);
+  };
+  const writeOutbox = (events: readonly OutboxEvent[]) => {
+    for (const topic of ['audit', 'status'] as const) {
+      const mine = events.filter((event) => event.topic === topic);
+      if (mine.length === 0) continue;
+      outboxPosition += 1;
+      outbox.push({
+        position: outboxPosition,
+        topic,
+        events: mine.map((event) => ({ id: event.id, payload: clone(event.payload) })),
+        acknowledged: 0,
+      });
+    }
+  };
+  /** The events of a planned write, built before anything changes (a throw writes nothing). */
+  const eventsOf = <R>(options: WriteOptions<R> | undefined, result: R) =>
+    options?.outbox ? options.outbox(result) : [];
+
   return {
     kind: 'memory',
-    async insertBeneficiaries(records) {
+    async insertBeneficiaries(records, options) {
+      checkFence(options?.fence);
       const existing: string[] = [];
+      const inserted = new Map<string, Beneficiary>();
       for (const record of records) {
-        if (beneficiaries.has(record.functionalId)) existing.push(record.functionalId);
-        else beneficiaries.set(record.functionalId, clone(record));
+        if (beneficiaries.has(record.functionalId) || inserted.has(record.functionalId))
+          existing.push(record.functionalId);
+        else inserted.set(record.functionalId, record);
       }
+      const events = eventsOf(options, [...inserted.values()]);
+      for (const record of inserted.values()) beneficiaries.set(record.functionalId, clone(record));
+      writeOutbox(events);
       return existing;
     },
-    async replaceBeneficiary(record, expectedVersion) {
+    async replaceBeneficiary(record, expectedVersion, options) {
+      checkFence(options?.fence);
       const current = beneficiaries.get(record.functionalId);
       if (!current || current.version !== expectedVersion) return false;
+      const events = eventsOf(options, record);
       beneficiaries.set(record.functionalId, clone(record));
+      writeOutbox(events);
       return true;
     },
     async getBeneficiaries(ids) {
@@ -50,9 +93,11 @@ export function memoryPaymentStore(): PaymentStore {
         return found ? [clone(found)] : [];
       });
     },
-    async createBatch(batch) {
+    async createBatch(batch, options) {
+      checkFence(options?.fence);
       if (batches.has(batch.batchId))
         throw new ConflictError(`[payments/memory] batch '${batch.batchId}' exists`);
+      const events = eventsOf(options, batch);
       batches.set(batch.batchId, {
         batch: clone(batch),
         instructions: [],
@@ -61,15 +106,19 @@ export function memoryPaymentStore(): PaymentStore {
         held: [],
         attempts: [],
       });
+      writeOutbox(events);
     },
     async getBatch(batchId) {
       const found = slot(batchId);
       return found ? clone(found.batch) : undefined;
     },
-    async updateBatch(batch, expectedVersion) {
+    async updateBatch(batch, expectedVersion, options) {
+      checkFence(options?.fence);
       const found = slot(batch.batchId);
       if (!found || found.batch.version !== expectedVersion) return false;
+      const events = eventsOf(options, batch);
       found.batch = clone(batch);
+      writeOutbox(events);
       return true;
     },
     async insertInstructions(rows) {
@@ -102,32 +151,54 @@ export function memoryPaymentStore(): PaymentStore {
         .slice(0, page.limit)
         .map(clone);
     },
-    async claimPending(batchId, limit, now, afterSeq = -1) {
+    async claimPending(batchId, limit, now, afterSeq = -1, options) {
+      checkFence(options?.fence);
       const found = slot(batchId);
       if (!found) return [];
       const claimed: Instruction[] = [];
       for (const instruction of found.instructions) {
         if (claimed.length >= limit) break;
         if (instruction.state !== 'pending' || instruction.seq <= afterSeq) continue;
-        instruction.state = 'submitting';
-        instruction.attempts += 1;
-        instruction.updatedAt = now.toISOString();
-        claimed.push(clone(instruction));
+        claimed.push({
+          ...clone(instruction),
+          state: 'submitting',
+          attempts: instruction.attempts + 1,
+          updatedAt: now.toISOString(),
+        });
       }
-      return claimed;
+      const events = eventsOf(options, claimed);
+      for (const row of claimed) {
+        const instruction = found.byId.get(row.instructionId)!;
+        instruction.state = row.state;
+        instruction.attempts = row.attempts;
+        instruction.updatedAt = row.updatedAt;
+      }
+      writeOutbox(events);
+      return claimed.map(clone);
     },
-    async applyChanges(changes: readonly InstructionChange[], attempts, now) {
+    async applyChanges(changes: readonly InstructionChange[], attempts, now, options) {
+      checkFence(options?.fence);
+      // Plan (compare-and-set against the states as the earlier changes leave them), then commit.
       const applied = new Set<string>();
+      const planned: Array<{ instruction: Instruction; change: InstructionChange }> = [];
+      const states = new Map<Instruction, InstructionState>();
       for (const change of changes) {
         const instruction = slot(change.batchId)?.byId.get(change.instructionId);
-        if (!instruction || instruction.state !== change.from) continue;
+        if (!instruction || (states.get(instruction) ?? instruction.state) !== change.from)
+          continue;
+        states.set(instruction, change.to);
+        planned.push({ instruction, change });
+        applied.add(change.instructionId);
+      }
+      const events = eventsOf(options, applied);
+      for (const { instruction, change } of planned) {
         instruction.state = change.to;
         if (change.railReference !== undefined) instruction.railReference = change.railReference;
         if (change.failureReason !== undefined) instruction.failureReason = change.failureReason;
         instruction.updatedAt = now.toISOString();
-        applied.add(change.instructionId);
       }
       for (const attempt of attempts) slot(attempt.batchId)?.attempts.push(clone(attempt));
+      writeOutbox(events);
       return applied;
     },
     async listInstructions(batchId, query) {
@@ -174,6 +245,48 @@ export function memoryPaymentStore(): PaymentStore {
       return (slot(batchId)?.attempts ?? [])
         .filter((attempt) => instructionId === undefined || attempt.instructionId === instructionId)
         .map(clone);
+    },
+
+    async readOutbox(topic, limit) {
+      return outbox
+        .filter((entry) => entry.topic === topic)
+        .slice(0, limit)
+        .map(clone);
+    },
+    async acknowledgeOutbox(topic, acknowledgements, fence) {
+      checkFence(fence);
+      for (const { position, acknowledged } of acknowledgements) {
+        const index = outbox.findIndex(
+          (entry) => entry.position === position && entry.topic === topic,
+        );
+        const entry = outbox[index];
+        if (!entry) continue;
+        if (acknowledged >= entry.events.length) outbox.splice(index, 1);
+        else entry.acknowledged = Math.max(entry.acknowledged, acknowledged);
+      }
+    },
+    async outboxBacklog(topic) {
+      return outbox
+        .filter((entry) => entry.topic === topic)
+        .reduce((total, entry) => total + entry.events.length - entry.acknowledged, 0);
+    },
+    async acquireLease(name, holder, ttlMs, now) {
+      const current = leases.get(name);
+      if (current && current.holder !== holder && current.expiresAt > now.getTime())
+        return undefined;
+      const lease = { name, holder, token: (current?.token ?? 0) + 1 };
+      leases.set(name, { ...lease, expiresAt: now.getTime() + ttlMs });
+      return lease;
+    },
+    async renewLease(lease, ttlMs, now) {
+      const current = leases.get(lease.name);
+      if (current?.token !== lease.token) return false;
+      current.expiresAt = now.getTime() + ttlMs;
+      return true;
+    },
+    async releaseLease(lease) {
+      const current = leases.get(lease.name);
+      if (current?.token === lease.token) current.expiresAt = Number.NEGATIVE_INFINITY;
     },
   };
 }

@@ -21,6 +21,8 @@ import type {
   AccountMapper,
   BatchProgress,
   InstructionChange,
+  Lease,
+  OutboxEvent,
   PaymentRail,
   PaymentService,
   PaymentStore,
@@ -46,7 +48,16 @@ import {
   tryInstructionTransition,
 } from '../state-machine.js';
 import { auditActor, createAccountMapper } from './account-mapper.js';
+import {
+  createAuditRelay,
+  createLeaseKeeper,
+  createStatusEvents,
+  type PaymentEvent,
+  type PaymentStatusEvents,
+} from './outbox.js';
 import { csvField, readRows } from './row-reader.js';
+
+export type { PaymentEvent } from './outbox.js';
 
 /**
  * The idempotency key of an instruction on every rail, for every attempt: a hash of the batch
@@ -78,31 +89,35 @@ export interface PaymentServiceDependencies {
   /** Rows validated and written per store round trip while ingesting. Default 1,000. */
   ingestChunkSize?: number;
   /**
-   * Payment-status notifications (receipts) for the messaging block or any other consumer:
-   * called once an instruction is durably `paid` or `failed`, and when a batch completes.
-   * Best effort: a consumer that throws does not stop disbursement, and an event can be lost
-   * if the process dies right after the commit — use `exportReconciliation` as the record.
+   * Best-effort payment-status hook, called in this process right after the commit of an
+   * instruction's `paid`/`failed` and of a batch's completion; a consumer that throws does not
+   * stop disbursement, and a crash right after the commit skips the call. For delivery that
+   * survives crashes use `engine.statusEvents` (the same events, from the durable outbox).
    */
   onEvent?: (event: PaymentEvent) => void | Promise<void>;
+  /**
+   * Worker leases. `processBatch` holds a lease on its batch (renewed every third of `ttlMs`,
+   * default 15,000 ms) and fences every write with it; another worker waits up to `waitMs`
+   * (default `ttlMs` + 1,000) for the lease — a dead worker's lease expires after `ttlMs` — and
+   * then fails with `PAYMENT_BATCH_BUSY`. The outbox relays use the same time to live.
+   */
+  lease?: { ttlMs?: number; waitMs?: number };
 }
 
-/** A payment-status notification. Carries the payee's functional id: it is for delivery, not logs. */
-export type PaymentEvent =
-  | {
-      type: 'payment.instruction.paid' | 'payment.instruction.failed';
-      batchId: string;
-      instructionId: string;
-      payeeFunctionalId: string;
-      amount: { amount: number; currency: string };
-      rail: string;
-      railReference?: string;
-      reason?: string;
-      at: string;
-    }
-  | { type: 'payment.batch.completed'; batchId: string; paid: Totals; failed: Totals; at: string };
-
-/** The engine: the {@link PaymentService} port plus `close()`, which stops listening to rail callbacks. */
+/**
+ * The engine: the {@link PaymentService} port, the durable status events, the audit relay, and
+ * `close()`, which stops listening to rail callbacks.
+ */
 export interface PaymentEngine extends PaymentService {
+  /** Payment-status events from the transactional outbox (at least once, in order). */
+  readonly statusEvents: PaymentStatusEvents;
+  /**
+   * Forwards the audit events waiting in the outbox to the `AuditSink` (each public method
+   * already does so before it returns; a crash can leave some for the next call or this one).
+   * Waits up to `waitMs` (default the lease time to live) for another process's relay. Returns
+   * how many it forwarded. Throws what the sink throws (`UNAVAILABLE`): the events stay queued.
+   */
+  flushAudit(options?: { waitMs?: number }): Promise<number>;
   close(): void;
 }
 
@@ -165,7 +180,7 @@ export function createPaymentService(dependencies: PaymentServiceDependencies): 
   const { store, audit } = dependencies;
   const clock = dependencies.clock ?? systemClock;
   const newId = dependencies.newId ?? uuidv7Generator(clock);
-  const accountMapper = dependencies.accountMapper ?? createAccountMapper({ store, audit, clock });
+
   const ingestChunkSize = dependencies.ingestChunkSize ?? 1000;
   if (!store || typeof store.claimPending !== 'function')
     throw new ConfigurationError('[payments] a store is required');
@@ -179,11 +194,25 @@ export function createPaymentService(dependencies: PaymentServiceDependencies): 
     rails.set(name, rail);
   }
   if (rails.size === 0) throw new ConfigurationError('[payments] at least one rail is required');
+  const leaseTtlMs = dependencies.lease?.ttlMs ?? 15_000;
+  const leaseWaitMs = dependencies.lease?.waitMs ?? leaseTtlMs + 1000;
+  if (!(leaseTtlMs > 0) || !(leaseWaitMs >= 0))
+    throw new ConfigurationError('[payments] lease.ttlMs must be positive and waitMs not negative');
+  const engineId = newId();
+  const leases = createLeaseKeeper(store, clock, leaseTtlMs);
+  const relay = createAuditRelay({ store, audit, leases, holder: engineId });
+  const statusEvents = createStatusEvents({ store, leases, holder: engineId });
+  const accountMapper =
+    dependencies.accountMapper ?? createAccountMapper({ store, audit, clock, newId }, relay);
   if (accountMapper.specificationVersion !== 'account-mapper/v1') {
     throw new ConfigurationError(
       '[payments] the account mapper does not implement account-mapper/v1',
     );
   }
+  /** Starts forwarding in the background (a failure is retried at the next flush). */
+  const kickRelay = () => {
+    relay.flush().catch(() => {});
+  };
   const thresholdFor = (currency: string) =>
     dependencies.approval?.thresholds?.[currency] ?? dependencies.approval?.defaultThreshold ?? 0;
 
@@ -195,18 +224,35 @@ export function createPaymentService(dependencies: PaymentServiceDependencies): 
     }
   };
 
-  const record = (
+  /**
+   * An audit event for the outbox, written in the transaction of the change it records and
+   * forwarded to the sink by the relay. `details.eventId` is unique: the relay forwards at least
+   * once, so a sink or reader may see an event twice and drops the repeat by it.
+   */
+  const auditEvent = (
     context: ActorContext,
     event: Omit<AuditEventInput, 'block' | 'actor' | 'time'>,
-  ) =>
-    audit.record({
-      block: 'payments',
-      actor: auditActor(context),
-      time: clock.now().toISOString(),
-      ...(context.requestId ? { requestId: context.requestId } : {}),
-      ...(context.correlationId ? { correlationId: context.correlationId } : {}),
-      ...event,
-    });
+  ): OutboxEvent => {
+    const id = newId();
+    return {
+      topic: 'audit',
+      id,
+      payload: {
+        block: 'payments',
+        actor: auditActor(context),
+        time: clock.now().toISOString(),
+        ...(context.requestId ? { requestId: context.requestId } : {}),
+        ...(context.correlationId ? { correlationId: context.correlationId } : {}),
+        ...event,
+        details: { ...event.details, eventId: id },
+      } satisfies AuditEventInput,
+    };
+  };
+  const statusEvent = (id: string, event: PaymentEvent): OutboxEvent => ({
+    topic: 'status',
+    id,
+    payload: event,
+  });
 
   const getBatchOrThrow = async (batchId: string): Promise<Batch> => {
     const batch = await store.getBatch(parse(batchIdSchema, batchId, '[payments] batch id'));
@@ -214,10 +260,15 @@ export function createPaymentService(dependencies: PaymentServiceDependencies): 
     return batch;
   };
 
-  /** Compare-and-set a batch; on a lost race re-read and retry `change`. */
+  /**
+   * Compare-and-set a batch, writing the outbox events `events` builds in the same transaction;
+   * on a lost race re-read and retry `change`.
+   */
   const mutateBatch = async (
     batchId: string,
     change: (batch: Batch) => Batch | undefined,
+    events: (before: Batch, after: Batch) => OutboxEvent[],
+    fence?: Lease,
   ): Promise<{ before: Batch; after: Batch } | undefined> => {
     for (let tries = 0; tries < 20; tries++) {
       const before = await getBatchOrThrow(batchId);
@@ -228,7 +279,9 @@ export function createPaymentService(dependencies: PaymentServiceDependencies): 
         version: before.version + 1,
         updatedAt: clock.now().toISOString(),
       };
-      if (await store.updateBatch(after, before.version)) return { before, after };
+      const outbox = () => events(before, after);
+      if (await store.updateBatch(after, before.version, { outbox, ...(fence ? { fence } : {}) }))
+        return { before, after };
     }
     throw new PaymentError(
       'PAYMENT_ILLEGAL_TRANSITION',
@@ -241,36 +294,27 @@ export function createPaymentService(dependencies: PaymentServiceDependencies): 
     id: `${instruction.batchId}/${instruction.instructionId}`,
   });
 
-  /** Applies changes and audits the ones that took effect. */
+  /**
+   * Applies changes; the audit event of each change that took effect, and the status event of
+   * each that reached `paid`/`failed`, are written in the same transaction. `fence`: the batch
+   * lease of the worker disbursing.
+   */
   const apply = async (
     context: ActorContext,
     changes: Array<InstructionChange & { event: InstructionEvent; instruction: Instruction }>,
     attempts: Attempt[],
+    fence?: Lease,
   ): Promise<Set<string>> => {
     if (changes.length === 0 && attempts.length === 0) return new Set();
-    const applied = await store.applyChanges(changes, attempts, clock.now());
-    if (dependencies.onEvent) {
+    const notices: PaymentEvent[] = [];
+    const outbox = (applied: ReadonlySet<string>) => {
+      const events: OutboxEvent[] = [];
+      notices.length = 0;
+      const at = clock.now().toISOString();
       for (const change of changes) {
-        if (!applied.has(change.instructionId) || (change.to !== 'paid' && change.to !== 'failed'))
-          continue;
-        emit({
-          type: change.to === 'paid' ? 'payment.instruction.paid' : 'payment.instruction.failed',
-          batchId: change.batchId,
-          instructionId: change.instructionId,
-          payeeFunctionalId: change.instruction.payeeFunctionalId,
-          amount: { amount: change.instruction.amount, currency: change.instruction.currency },
-          rail: change.instruction.rail,
-          ...(change.railReference ? { railReference: change.railReference } : {}),
-          ...(change.failureReason ? { reason: change.failureReason } : {}),
-          at: clock.now().toISOString(),
-        });
-      }
-    }
-    await Promise.all(
-      changes
-        .filter((change) => applied.has(change.instructionId))
-        .map((change) =>
-          record(context, {
+        if (!applied.has(change.instructionId)) continue;
+        events.push(
+          auditEvent(context, {
             action: `payment.instruction.${change.to}`,
             subject: instructionSubject(change),
             outcome: change.to === 'failed' ? 'failure' : 'success',
@@ -287,8 +331,33 @@ export function createPaymentService(dependencies: PaymentServiceDependencies): 
               ...(change.failureReason ? { reason: change.failureReason } : {}),
             },
           }),
-        ),
-    );
+        );
+        if (change.to !== 'paid' && change.to !== 'failed') continue;
+        const notice: PaymentEvent = {
+          type: change.to === 'paid' ? 'payment.instruction.paid' : 'payment.instruction.failed',
+          batchId: change.batchId,
+          instructionId: change.instructionId,
+          payeeFunctionalId: change.instruction.payeeFunctionalId,
+          amount: { amount: change.instruction.amount, currency: change.instruction.currency },
+          rail: change.instruction.rail,
+          ...(change.railReference ? { railReference: change.railReference } : {}),
+          ...(change.failureReason ? { reason: change.failureReason } : {}),
+          at,
+        };
+        notices.push(notice);
+        events.push(statusEvent(`${change.batchId}/${change.instructionId}/${change.to}`, notice));
+      }
+      return events;
+    };
+    const applied = await store.applyChanges(changes, attempts, clock.now(), {
+      outbox,
+      ...(fence ? { fence } : {}),
+    });
+    if (notices.length > 0) {
+      statusEvents.notify();
+      for (const notice of notices) emit(notice);
+    }
+    kickRelay();
     return applied;
   };
 
@@ -444,6 +513,344 @@ export function createPaymentService(dependencies: PaymentServiceDependencies): 
     return { row: result.data, amount };
   };
 
+  /** Disburses a batch under its lease `fence` (see `processBatch`). */
+  const disburse = async (
+    context: ActorContext,
+    batchId: string,
+    options: z.output<typeof processOptionsSchema>,
+    fence: Lease,
+    started: number,
+    onProgress: ((progress: BatchProgress) => void) | undefined,
+  ): Promise<void> => {
+    // Re-read: another worker may have moved the batch on while this one waited for the lease.
+    const batch = await getBatchOrThrow(batchId);
+    if (batch.state === 'completed') return;
+    if (batch.state !== 'approved' && batch.state !== 'processing') {
+      throw new PaymentError(
+        'PAYMENT_BATCH_NOT_APPROVED',
+        `[payments] batch '${batchId}' is ${batch.state}, not approved`,
+      );
+    }
+    const resumed = batch.state === 'processing';
+    await mutateBatch(
+      batchId,
+      (current) => ({ ...current, state: nextBatchState(current.state, 'start') }),
+      () => [
+        auditEvent(context, {
+          action: resumed ? 'payment.batch.resumed' : 'payment.batch.processing',
+          subject: { type: 'payment-batch', id: batchId },
+          outcome: 'success',
+          details: { from: batch.state, to: 'processing' },
+        }),
+      ],
+      fence,
+    );
+    kickRelay();
+
+    await store.prepareBatch?.(batchId);
+
+    /** Walks the batch's instructions in `state` page by page (by seq); true when any. */
+    const eachPage = async (
+      state: InstructionState,
+      handle: (page: Instruction[]) => Promise<void>,
+    ): Promise<boolean> => {
+      let any = false;
+      for (let afterSeq = -1; ; ) {
+        const page = await store.listInstructions(batchId, {
+          states: [state],
+          afterSeq,
+          limit: options.chunkSize,
+        });
+        if (page.length === 0) return any;
+        afterSeq = page[page.length - 1]!.seq;
+        await handle(page);
+        any = true;
+      }
+    };
+
+    // 1. Recovery: whatever was claimed by an interrupted run has an unknown outcome.
+    await eachPage('submitting', async (page) => {
+      const changes = page.flatMap((instruction) => {
+        const change = changeFor(instruction, 'recover');
+        return change ? [change] : [];
+      });
+      await apply(
+        context,
+        changes,
+        page.map((instruction) => attemptOf(instruction, 'recover', 'started')),
+        fence,
+      );
+    });
+
+    // Per rail: a rate limit and a cap on calls in flight, shared by every chunk in flight.
+    const gates = new Map<
+      string,
+      { rate: () => Promise<void>; run: <T>(fn: () => Promise<T>) => Promise<T> }
+    >();
+    const gateFor = (rail: string) => {
+      let gate = gates.get(rail);
+      if (!gate) {
+        const limit = options.rails?.[rail];
+        const rate = rateLimiter(limit?.ratePerSecond ?? options.ratePerSecond);
+        const cap = limit?.concurrency ?? Number.POSITIVE_INFINITY;
+        let active = 0;
+        const waiting: Array<() => void> = [];
+        gate = {
+          rate,
+          async run(fn) {
+            if (active >= cap) await new Promise<void>((resolve) => waiting.push(resolve));
+            active += 1;
+            try {
+              await rate();
+              return await fn();
+            } finally {
+              active -= 1;
+              waiting.shift()?.();
+            }
+          },
+        };
+        gates.set(rail, gate);
+      }
+      return gate;
+    };
+
+    let lastProgress = 0;
+    const progress = async (force = false) => {
+      if (!onProgress || (!force && Date.now() - lastProgress < 500)) return;
+      lastProgress = Date.now();
+      const totals = await store.totals(batchId);
+      const byState = Object.fromEntries(
+        instructionStates.map((state) => [state, 0]),
+      ) as BatchProgress['byState'];
+      for (const row of totals.rows) byState[row.state] += row.count;
+      onProgress({ batchId, byState });
+    };
+
+    /** Asks the rail about instructions in `unknown` or `accepted`; applies what it knows. */
+    const inquire = async (instructions: Instruction[]) => {
+      const outcomes = await mapPool(instructions, options.concurrency, async (instruction) => {
+        const rail = railOf(instruction.rail);
+        try {
+          const status = await gateFor(instruction.rail).run(() =>
+            callAdapter(`payments/${instruction.rail}`, 'inquire', () =>
+              rail.inquire(instruction.idempotencyKey),
+            ),
+          );
+          return { instruction, status };
+        } catch (error) {
+          return { instruction, error: isGovBlocksError(error) ? error.code : 'ERROR' };
+        }
+      });
+      const changes: Parameters<typeof apply>[1] = [];
+      const attempts: Attempt[] = [];
+      for (const outcome of outcomes) {
+        const { instruction } = outcome;
+        if (!('status' in outcome) || outcome.status === undefined) {
+          attempts.push(attemptOf(instruction, 'inquiry', 'error', { reason: outcome.error }));
+          continue;
+        }
+        const { status } = outcome;
+        const railReference = 'railReference' in status ? status.railReference : undefined;
+        const reference = railReference !== undefined ? { railReference } : {};
+        attempts.push(
+          attemptOf(instruction, 'inquiry', status.status, {
+            ...reference,
+            ...(status.status === 'failed' ? { reason: status.reason } : {}),
+          }),
+        );
+        let change: ReturnType<typeof changeFor>;
+        if (status.status === 'paid') change = changeFor(instruction, 'inquiry.paid', reference);
+        else if (status.status === 'failed')
+          change = changeFor(instruction, 'inquiry.failed', {
+            ...reference,
+            failureReason: status.reason,
+          });
+        else if (status.status === 'pending')
+          change = changeFor(instruction, 'inquiry.pending', reference);
+        else if (instruction.attempts >= options.maxAttempts)
+          change = changeFor(instruction, 'give_up', { failureReason: 'MAX_ATTEMPTS' });
+        else change = changeFor(instruction, 'inquiry.not_found');
+        if (change) changes.push(change);
+      }
+      await apply(context, changes, attempts, fence);
+    };
+
+    const submit = async (claimed: Instruction[]) => {
+      const outcomes = await mapPool(claimed, options.concurrency, async (instruction) => {
+        const rail = railOf(instruction.rail);
+        try {
+          const result = await gateFor(instruction.rail).run(() =>
+            callAdapter(`payments/${instruction.rail}`, 'submit', () =>
+              rail.submit({
+                idempotencyKey: instruction.idempotencyKey,
+                amount: { amount: instruction.amount, currency: instruction.currency },
+                modality: instruction.modality,
+                financialAddress: instruction.financialAddress,
+                ...(instruction.institution ? { institution: instruction.institution } : {}),
+                ...(instruction.narration ? { narration: instruction.narration } : {}),
+              }),
+            ),
+          );
+          return { instruction, result };
+        } catch (error) {
+          const code = isGovBlocksError(error) ? error.code : 'ERROR';
+          return { instruction, error: code };
+        }
+      });
+      const changes: Parameters<typeof apply>[1] = [];
+      const attempts: Attempt[] = [];
+      for (const outcome of outcomes) {
+        const { instruction } = outcome;
+        let change: ReturnType<typeof changeFor>;
+        if ('result' in outcome && outcome.result) {
+          const { result } = outcome;
+          const reference =
+            result.railReference !== undefined ? { railReference: result.railReference } : {};
+          if (result.status === 'failed') {
+            attempts.push(
+              attemptOf(instruction, 'submit', 'failed', { ...reference, reason: result.reason }),
+            );
+            change = changeFor(instruction, 'rail.failed', {
+              ...reference,
+              failureReason: result.reason,
+            });
+          } else {
+            attempts.push(attemptOf(instruction, 'submit', result.status, reference));
+            change = changeFor(
+              instruction,
+              result.status === 'paid' ? 'rail.paid' : 'rail.accepted',
+              reference,
+            );
+          }
+        } else if ('error' in outcome && outcome.error === 'PAYMENT_RAIL_UNAVAILABLE') {
+          attempts.push(attemptOf(instruction, 'submit', 'unavailable'));
+          change =
+            instruction.attempts >= options.maxAttempts
+              ? changeFor(instruction, 'give_up', { failureReason: 'MAX_ATTEMPTS' })
+              : changeFor(instruction, 'rail.unavailable');
+        } else {
+          // Timeout or any unexpected error: the outcome is unknown; inquire before any retry.
+          attempts.push(
+            attemptOf(instruction, 'submit', 'timeout', {
+              reason: 'error' in outcome ? outcome.error : 'UNKNOWN',
+            }),
+          );
+          change = changeFor(instruction, 'rail.timeout');
+        }
+        if (change) changes.push(change);
+      }
+      await apply(context, changes, attempts, fence);
+    };
+
+    // 2. The loop: resolve unknowns, submit pending, poll accepted, until all are final.
+    for (;;) {
+      let worked = await eachPage('unknown', inquire);
+      // Several chunks in flight at once: claims are atomic, so workers never share an instruction.
+      // The cursor is shared: claims walk forward; one pass from the start picks up rows that
+      // went back to pending (nothing applied) behind it.
+      let cursor = -1;
+      const claimLoop = async () => {
+        for (;;) {
+          const from = cursor;
+          // The claim moves them to `submitting` and writes its audit events in one transaction.
+          const claimed = await store.claimPending(batchId, options.chunkSize, clock.now(), from, {
+            fence,
+            outbox: (rows) =>
+              rows.map((instruction) =>
+                auditEvent(context, {
+                  action: 'payment.instruction.submitting',
+                  subject: instructionSubject(instruction),
+                  outcome: 'success',
+                  details: {
+                    batchId,
+                    instructionId: instruction.instructionId,
+                    from: 'pending',
+                    to: 'submitting',
+                    event: 'submit',
+                    attempt: instruction.attempts,
+                    rail: instruction.rail,
+                  },
+                }),
+              ),
+          });
+          if (claimed.length === 0) {
+            if (from === -1) return;
+            if (cursor === from) cursor = -1;
+            continue;
+          }
+          cursor = Math.max(cursor, claimed[claimed.length - 1]!.seq);
+          await submit(claimed);
+          worked = true;
+          await progress();
+          if (Date.now() - started > options.deadlineMs) return;
+        }
+      };
+      await Promise.all(Array.from({ length: options.pipeline }, claimLoop));
+      const unresolved = await store.listInstructions(batchId, {
+        states: ['unknown', 'pending', 'submitting'],
+        limit: 1,
+      });
+      if (unresolved.length > 0) {
+        if (Date.now() - started > options.deadlineMs) break;
+        if (!worked) await sleep(options.pollIntervalMs);
+        continue;
+      }
+      const accepted = await store.listInstructions(batchId, {
+        states: ['accepted'],
+        limit: options.chunkSize,
+      });
+      if (accepted.length === 0) break;
+      if (Date.now() - started > options.deadlineMs) break;
+      await sleep(options.pollIntervalMs);
+      await eachPage('accepted', inquire);
+    }
+
+    const open = await store.listInstructions(batchId, {
+      states: ['pending', 'submitting', 'unknown', 'accepted'],
+      limit: 1,
+    });
+    if (open.length === 0) {
+      // Every instruction is final, so the totals are too: the completion, its audit event and
+      // its status event commit together.
+      const summary = await reconcile(batchId);
+      const completed: PaymentEvent = {
+        type: 'payment.batch.completed',
+        batchId,
+        paid: summary.byState.paid,
+        failed: summary.byState.failed,
+        at: clock.now().toISOString(),
+      };
+      const done = await mutateBatch(
+        batchId,
+        (current) =>
+          current.state === 'processing'
+            ? { ...current, state: nextBatchState(current.state, 'complete') }
+            : undefined,
+        () => [
+          auditEvent(context, {
+            action: 'payment.batch.completed',
+            subject: { type: 'payment-batch', id: batchId },
+            outcome: 'success',
+            details: {
+              from: 'processing',
+              to: 'completed',
+              paidCount: summary.byState.paid.count,
+              paidSum: summary.byState.paid.sum,
+              failedCount: summary.byState.failed.count,
+            },
+          }),
+          statusEvent(`${batchId}/completed`, completed),
+        ],
+        fence,
+      );
+      if (done) {
+        statusEvents.notify();
+        emit(completed);
+      }
+    }
+    await progress(true);
+  };
+
   const service: PaymentService = {
     specificationVersion: 'payments/v1',
 
@@ -531,17 +938,21 @@ export function createPaymentService(dependencies: PaymentServiceDependencies): 
         approvals: [],
         version: 1,
       };
-      await store.createBatch(batch);
-      await record(context, {
-        action: 'payment.batch.received',
-        subject: { type: 'payment-batch', id: batchId },
-        outcome: 'success',
-        details: {
-          currency: options.currency,
-          declaredCount: options.control.count,
-          declaredSum: options.control.sum,
-        },
+      await store.createBatch(batch, {
+        outbox: () => [
+          auditEvent(context, {
+            action: 'payment.batch.received',
+            subject: { type: 'payment-batch', id: batchId },
+            outcome: 'success',
+            details: {
+              currency: options.currency,
+              declaredCount: options.control.count,
+              declaredSum: options.control.sum,
+            },
+          }),
+        ],
       });
+      kickRelay();
 
       const computed = emptyTotals();
       const accepted = emptyTotals();
@@ -680,29 +1091,35 @@ export function createPaymentService(dependencies: PaymentServiceDependencies): 
       const matches =
         computed.count === options.control.count && computed.sum === options.control.sum;
       const required = accepted.sum > thresholdFor(options.currency) ? 2 : 1;
-      const result = await mutateBatch(batchId, (current) => ({
-        ...current,
-        state: nextBatchState(current.state, matches ? 'validated' : 'totals_mismatch'),
-        computed,
-        accepted,
-        held,
-        approvalsRequired: required,
-        ...(matches ? {} : { reason: 'CONTROL_TOTALS_MISMATCH' }),
-      }));
-      batch = result!.after;
-      await record(context, {
-        action: matches ? 'payment.batch.validated' : 'payment.batch.rejected',
-        subject: { type: 'payment-batch', id: batchId },
-        outcome: matches ? 'success' : 'failure',
-        details: {
-          computedCount: computed.count,
-          computedSum: computed.sum,
-          acceptedCount: accepted.count,
-          heldCount: held.count,
+      const result = await mutateBatch(
+        batchId,
+        (current) => ({
+          ...current,
+          state: nextBatchState(current.state, matches ? 'validated' : 'totals_mismatch'),
+          computed,
+          accepted,
+          held,
           approvalsRequired: required,
           ...(matches ? {} : { reason: 'CONTROL_TOTALS_MISMATCH' }),
-        },
-      });
+        }),
+        () => [
+          auditEvent(context, {
+            action: matches ? 'payment.batch.validated' : 'payment.batch.rejected',
+            subject: { type: 'payment-batch', id: batchId },
+            outcome: matches ? 'success' : 'failure',
+            details: {
+              computedCount: computed.count,
+              computedSum: computed.sum,
+              acceptedCount: accepted.count,
+              heldCount: held.count,
+              approvalsRequired: required,
+              ...(matches ? {} : { reason: 'CONTROL_TOTALS_MISMATCH' }),
+            },
+          }),
+        ],
+      );
+      batch = result!.after;
+      await relay.flush();
       return batch;
     },
 
@@ -719,80 +1136,98 @@ export function createPaymentService(dependencies: PaymentServiceDependencies): 
     async approveBatch(context, batchId) {
       const actorId = context.actor.id;
       let approved = false;
-      const result = await mutateBatch(batchId, (batch) => {
-        if (batch.state !== 'awaiting_approval') nextBatchState(batch.state, 'approve');
-        if (batch.createdBy === actorId) {
-          throw new PaymentError(
-            'PAYMENT_APPROVAL_DENIED',
-            '[payments] the maker of a batch may not approve it',
-            { status: 403 },
-          );
-        }
-        if (batch.approvals.some((approval) => approval.actorId === actorId)) {
-          throw new PaymentError(
-            'PAYMENT_APPROVAL_DENIED',
-            '[payments] this checker already approved the batch; another must',
-            { status: 403 },
-          );
-        }
-        const approvals = [...batch.approvals, { actorId, at: clock.now().toISOString() }];
-        approved = approvals.length >= batch.approvalsRequired;
-        return {
-          ...batch,
-          approvals,
-          state: approved ? nextBatchState(batch.state, 'approve') : batch.state,
-        };
-      });
-      const after = result!.after;
-      await record(context, {
-        action: 'payment.batch.approval_recorded',
-        subject: { type: 'payment-batch', id: batchId },
-        outcome: 'success',
-        details: { approvals: after.approvals.length, approvalsRequired: after.approvalsRequired },
-      });
-      if (approved) {
-        await record(context, {
-          action: 'payment.batch.approved',
-          subject: { type: 'payment-batch', id: batchId },
-          outcome: 'success',
-          details: { from: 'awaiting_approval', to: 'approved' },
-        });
-      }
-      return after;
+      const result = await mutateBatch(
+        batchId,
+        (batch) => {
+          if (batch.state !== 'awaiting_approval') nextBatchState(batch.state, 'approve');
+          if (batch.createdBy === actorId) {
+            throw new PaymentError(
+              'PAYMENT_APPROVAL_DENIED',
+              '[payments] the maker of a batch may not approve it',
+              { status: 403 },
+            );
+          }
+          if (batch.approvals.some((approval) => approval.actorId === actorId)) {
+            throw new PaymentError(
+              'PAYMENT_APPROVAL_DENIED',
+              '[payments] this checker already approved the batch; another must',
+              { status: 403 },
+            );
+          }
+          const approvals = [...batch.approvals, { actorId, at: clock.now().toISOString() }];
+          approved = approvals.length >= batch.approvalsRequired;
+          return {
+            ...batch,
+            approvals,
+            state: approved ? nextBatchState(batch.state, 'approve') : batch.state,
+          };
+        },
+        (_before, after) => [
+          auditEvent(context, {
+            action: 'payment.batch.approval_recorded',
+            subject: { type: 'payment-batch', id: batchId },
+            outcome: 'success',
+            details: {
+              approvals: after.approvals.length,
+              approvalsRequired: after.approvalsRequired,
+            },
+          }),
+          ...(approved
+            ? [
+                auditEvent(context, {
+                  action: 'payment.batch.approved',
+                  subject: { type: 'payment-batch', id: batchId },
+                  outcome: 'success',
+                  details: { from: 'awaiting_approval', to: 'approved' },
+                }),
+              ]
+            : []),
+        ],
+      );
+      await relay.flush();
+      return result!.after;
     },
 
     async rejectBatch(context, batchId, reason) {
       const text = parse(z.string().min(1).max(256), reason, '[payments] reason');
-      const result = await mutateBatch(batchId, (batch) => {
-        if (batch.createdBy === context.actor.id) {
-          throw new PaymentError(
-            'PAYMENT_APPROVAL_DENIED',
-            '[payments] the maker of a batch may not reject it',
-            { status: 403 },
-          );
-        }
-        return { ...batch, state: nextBatchState(batch.state, 'reject'), reason: text };
-      });
-      await record(context, {
-        action: 'payment.batch.rejected',
-        subject: { type: 'payment-batch', id: batchId },
-        outcome: 'success',
-        details: { from: result!.before.state, to: 'rejected', reason: text },
-      });
+      const result = await mutateBatch(
+        batchId,
+        (batch) => {
+          if (batch.createdBy === context.actor.id) {
+            throw new PaymentError(
+              'PAYMENT_APPROVAL_DENIED',
+              '[payments] the maker of a batch may not reject it',
+              { status: 403 },
+            );
+          }
+          return { ...batch, state: nextBatchState(batch.state, 'reject'), reason: text };
+        },
+        (before) => [
+          auditEvent(context, {
+            action: 'payment.batch.rejected',
+            subject: { type: 'payment-batch', id: batchId },
+            outcome: 'success',
+            details: { from: before.state, to: 'rejected', reason: text },
+          }),
+        ],
+      );
+      await relay.flush();
       return result!.after;
     },
 
     async cancelBatch(context, batchId) {
-      const result = await mutateBatch(batchId, (batch) => ({
-        ...batch,
-        state: nextBatchState(batch.state, 'cancel'),
-      }));
-      await record(context, {
-        action: 'payment.batch.cancelled',
-        subject: { type: 'payment-batch', id: batchId },
-        outcome: 'success',
-        details: { from: result!.before.state, to: 'cancelled' },
-      });
+      const result = await mutateBatch(
+        batchId,
+        (batch) => ({ ...batch, state: nextBatchState(batch.state, 'cancel') }),
+        (before) => [
+          auditEvent(context, {
+            action: 'payment.batch.cancelled',
+            subject: { type: 'payment-batch', id: batchId },
+            outcome: 'success',
+            details: { from: before.state, to: 'cancelled' },
+          }),
+        ],
+      );
       // Cancel every pending instruction (none was ever submitted: the batch never started).
       for (;;) {
         const page = await store.listInstructions(batchId, { states: ['pending'], limit: 1000 });
@@ -803,6 +1238,7 @@ export function createPaymentService(dependencies: PaymentServiceDependencies): 
         });
         await apply(context, changes, []);
       }
+      await relay.flush();
       return result!.after;
     },
 
@@ -823,316 +1259,21 @@ export function createPaymentService(dependencies: PaymentServiceDependencies): 
           `[payments] batch '${batchId}' is scheduled for ${batch.scheduledFor}`,
         );
       }
-      const resumed = batch.state === 'processing';
-      await mutateBatch(batchId, (current) => ({
-        ...current,
-        state: nextBatchState(current.state, 'start'),
-      }));
-      await record(context, {
-        action: resumed ? 'payment.batch.resumed' : 'payment.batch.processing',
-        subject: { type: 'payment-batch', id: batchId },
-        outcome: 'success',
-        details: { from: batch.state, to: 'processing' },
-      });
-
-      await store.prepareBatch?.(batchId);
-
-      // 1. Recovery: whatever was claimed by an interrupted run has an unknown outcome.
-      for (let afterSeq = -1; ; ) {
-        const page = await store.listInstructions(batchId, {
-          states: ['submitting'],
-          afterSeq,
-          limit: options.chunkSize,
-        });
-        if (page.length === 0) break;
-        afterSeq = page[page.length - 1]!.seq;
-        const changes = page.flatMap((instruction) => {
-          const change = changeFor(instruction, 'recover');
-          return change ? [change] : [];
-        });
-        await apply(
-          context,
-          changes,
-          page.map((instruction) => attemptOf(instruction, 'recover', 'started')),
+      // One worker at a time: the batch lease (waiting for a dead worker's to expire). Every
+      // write of this run is fenced by it, so a worker that lost it cannot write again.
+      const held = await leases.acquire(`payments:batch:${batchId}`, newId(), leaseWaitMs);
+      if (!held) {
+        throw new PaymentError(
+          'PAYMENT_BATCH_BUSY',
+          `[payments] batch '${batchId}' is being disbursed by another worker`,
         );
       }
-
-      // Per rail: a rate limit and a cap on calls in flight, shared by every chunk in flight.
-      const gates = new Map<
-        string,
-        { rate: () => Promise<void>; run: <T>(fn: () => Promise<T>) => Promise<T> }
-      >();
-      const gateFor = (rail: string) => {
-        let gate = gates.get(rail);
-        if (!gate) {
-          const limit = options.rails?.[rail];
-          const rate = rateLimiter(limit?.ratePerSecond ?? options.ratePerSecond);
-          const cap = limit?.concurrency ?? Number.POSITIVE_INFINITY;
-          let active = 0;
-          const waiting: Array<() => void> = [];
-          gate = {
-            rate,
-            async run(fn) {
-              if (active >= cap) await new Promise<void>((resolve) => waiting.push(resolve));
-              active += 1;
-              try {
-                await rate();
-                return await fn();
-              } finally {
-                active -= 1;
-                waiting.shift()?.();
-              }
-            },
-          };
-          gates.set(rail, gate);
-        }
-        return gate;
-      };
-
-      let lastProgress = 0;
-      const progress = async (force = false) => {
-        if (!onProgress || (!force && Date.now() - lastProgress < 500)) return;
-        lastProgress = Date.now();
-        const totals = await store.totals(batchId);
-        const byState = Object.fromEntries(
-          instructionStates.map((state) => [state, 0]),
-        ) as BatchProgress['byState'];
-        for (const row of totals.rows) byState[row.state] += row.count;
-        onProgress({ batchId, byState });
-      };
-
-      /** Asks the rail about instructions in `unknown` or `accepted`; applies what it knows. */
-      const inquire = async (instructions: Instruction[]) => {
-        const outcomes = await mapPool(instructions, options.concurrency, async (instruction) => {
-          const rail = railOf(instruction.rail);
-          try {
-            const status = await gateFor(instruction.rail).run(() =>
-              callAdapter(`payments/${instruction.rail}`, 'inquire', () =>
-                rail.inquire(instruction.idempotencyKey),
-              ),
-            );
-            return { instruction, status };
-          } catch (error) {
-            return { instruction, error: isGovBlocksError(error) ? error.code : 'ERROR' };
-          }
-        });
-        const changes: Parameters<typeof apply>[1] = [];
-        const attempts: Attempt[] = [];
-        for (const outcome of outcomes) {
-          const { instruction } = outcome;
-          if (!('status' in outcome) || outcome.status === undefined) {
-            attempts.push(attemptOf(instruction, 'inquiry', 'error', { reason: outcome.error }));
-            continue;
-          }
-          const { status } = outcome;
-          const railReference = 'railReference' in status ? status.railReference : undefined;
-          const reference = railReference !== undefined ? { railReference } : {};
-          attempts.push(
-            attemptOf(instruction, 'inquiry', status.status, {
-              ...reference,
-              ...(status.status === 'failed' ? { reason: status.reason } : {}),
-            }),
-          );
-          let change: ReturnType<typeof changeFor>;
-          if (status.status === 'paid') change = changeFor(instruction, 'inquiry.paid', reference);
-          else if (status.status === 'failed')
-            change = changeFor(instruction, 'inquiry.failed', {
-              ...reference,
-              failureReason: status.reason,
-            });
-          else if (status.status === 'pending')
-            change = changeFor(instruction, 'inquiry.pending', reference);
-          else if (instruction.attempts >= options.maxAttempts)
-            change = changeFor(instruction, 'give_up', { failureReason: 'MAX_ATTEMPTS' });
-          else change = changeFor(instruction, 'inquiry.not_found');
-          if (change) changes.push(change);
-        }
-        await apply(context, changes, attempts);
-      };
-
-      const submit = async (claimed: Instruction[]) => {
-        const outcomes = await mapPool(claimed, options.concurrency, async (instruction) => {
-          const rail = railOf(instruction.rail);
-          try {
-            const result = await gateFor(instruction.rail).run(() =>
-              callAdapter(`payments/${instruction.rail}`, 'submit', () =>
-                rail.submit({
-                  idempotencyKey: instruction.idempotencyKey,
-                  amount: { amount: instruction.amount, currency: instruction.currency },
-                  modality: instruction.modality,
-                  financialAddress: instruction.financialAddress,
-                  ...(instruction.institution ? { institution: instruction.institution } : {}),
-                  ...(instruction.narration ? { narration: instruction.narration } : {}),
-                }),
-              ),
-            );
-            return { instruction, result };
-          } catch (error) {
-            const code = isGovBlocksError(error) ? error.code : 'ERROR';
-            return { instruction, error: code };
-          }
-        });
-        const changes: Parameters<typeof apply>[1] = [];
-        const attempts: Attempt[] = [];
-        for (const outcome of outcomes) {
-          const { instruction } = outcome;
-          let change: ReturnType<typeof changeFor>;
-          if ('result' in outcome && outcome.result) {
-            const { result } = outcome;
-            const reference =
-              result.railReference !== undefined ? { railReference: result.railReference } : {};
-            if (result.status === 'failed') {
-              attempts.push(
-                attemptOf(instruction, 'submit', 'failed', { ...reference, reason: result.reason }),
-              );
-              change = changeFor(instruction, 'rail.failed', {
-                ...reference,
-                failureReason: result.reason,
-              });
-            } else {
-              attempts.push(attemptOf(instruction, 'submit', result.status, reference));
-              change = changeFor(
-                instruction,
-                result.status === 'paid' ? 'rail.paid' : 'rail.accepted',
-                reference,
-              );
-            }
-          } else if ('error' in outcome && outcome.error === 'PAYMENT_RAIL_UNAVAILABLE') {
-            attempts.push(attemptOf(instruction, 'submit', 'unavailable'));
-            change =
-              instruction.attempts >= options.maxAttempts
-                ? changeFor(instruction, 'give_up', { failureReason: 'MAX_ATTEMPTS' })
-                : changeFor(instruction, 'rail.unavailable');
-          } else {
-            // Timeout or any unexpected error: the outcome is unknown; inquire before any retry.
-            attempts.push(
-              attemptOf(instruction, 'submit', 'timeout', {
-                reason: 'error' in outcome ? outcome.error : 'UNKNOWN',
-              }),
-            );
-            change = changeFor(instruction, 'rail.timeout');
-          }
-          if (change) changes.push(change);
-        }
-        await apply(context, changes, attempts);
-      };
-
-      // 2. The loop: resolve unknowns, submit pending, poll accepted, until all are final.
-      for (;;) {
-        let worked = false;
-        for (let afterSeq = -1; ; ) {
-          const unknown = await store.listInstructions(batchId, {
-            states: ['unknown'],
-            afterSeq,
-            limit: options.chunkSize,
-          });
-          if (unknown.length === 0) break;
-          afterSeq = unknown[unknown.length - 1]!.seq;
-          await inquire(unknown);
-          worked = true;
-        }
-        // Several chunks in flight at once: claims are atomic, so workers never share an instruction.
-        // The cursor is shared: claims walk forward; one pass from the start picks up rows that
-        // went back to pending (nothing applied) behind it.
-        let cursor = -1;
-        const claimLoop = async () => {
-          for (;;) {
-            const from = cursor;
-            const claimed = await store.claimPending(batchId, options.chunkSize, clock.now(), from);
-            if (claimed.length === 0) {
-              if (from === -1) return;
-              if (cursor === from) cursor = -1;
-              continue;
-            }
-            cursor = Math.max(cursor, claimed[claimed.length - 1]!.seq);
-            // The claim itself moved them to `submitting`; audit it now that it is durable.
-            await Promise.all(
-              claimed.map((instruction) =>
-                record(context, {
-                  action: 'payment.instruction.submitting',
-                  subject: instructionSubject(instruction),
-                  outcome: 'success',
-                  details: {
-                    batchId,
-                    instructionId: instruction.instructionId,
-                    from: 'pending',
-                    to: 'submitting',
-                    event: 'submit',
-                    attempt: instruction.attempts,
-                    rail: instruction.rail,
-                  },
-                }),
-              ),
-            );
-            await submit(claimed);
-            worked = true;
-            await progress();
-            if (Date.now() - started > options.deadlineMs) return;
-          }
-        };
-        await Promise.all(Array.from({ length: options.pipeline }, claimLoop));
-        const unresolved = await store.listInstructions(batchId, {
-          states: ['unknown', 'pending', 'submitting'],
-          limit: 1,
-        });
-        if (unresolved.length > 0) {
-          if (Date.now() - started > options.deadlineMs) break;
-          if (!worked) await sleep(options.pollIntervalMs);
-          continue;
-        }
-        const accepted = await store.listInstructions(batchId, {
-          states: ['accepted'],
-          limit: options.chunkSize,
-        });
-        if (accepted.length === 0) break;
-        if (Date.now() - started > options.deadlineMs) break;
-        await sleep(options.pollIntervalMs);
-        for (let afterSeq = -1; ; ) {
-          const page = await store.listInstructions(batchId, {
-            states: ['accepted'],
-            afterSeq,
-            limit: options.chunkSize,
-          });
-          if (page.length === 0) break;
-          afterSeq = page[page.length - 1]!.seq;
-          await inquire(page);
-        }
+      try {
+        await disburse(context, batchId, options, held.lease, started, onProgress);
+      } finally {
+        await held.release();
       }
-
-      const open = await store.listInstructions(batchId, {
-        states: ['pending', 'submitting', 'unknown', 'accepted'],
-        limit: 1,
-      });
-      if (open.length === 0) {
-        const done = await mutateBatch(batchId, (current) =>
-          current.state === 'processing'
-            ? { ...current, state: nextBatchState(current.state, 'complete') }
-            : undefined,
-        );
-        if (done) {
-          const summary = await reconcile(batchId);
-          emit({
-            type: 'payment.batch.completed',
-            batchId,
-            paid: summary.byState.paid,
-            failed: summary.byState.failed,
-            at: clock.now().toISOString(),
-          });
-          await record(context, {
-            action: 'payment.batch.completed',
-            subject: { type: 'payment-batch', id: batchId },
-            outcome: 'success',
-            details: {
-              from: 'processing',
-              to: 'completed',
-              paidCount: summary.byState.paid.count,
-              paidSum: summary.byState.paid.sum,
-              failedCount: summary.byState.failed.count,
-            },
-          });
-        }
-      }
-      await progress(true);
+      await relay.flush(leaseTtlMs);
       return reconcile(batchId);
     },
 
@@ -1162,6 +1303,7 @@ export function createPaymentService(dependencies: PaymentServiceDependencies): 
               failureReason: callback.reason ?? 'FAILED',
             });
       const applied = await apply(context, change ? [change] : [], [attempt]);
+      await relay.flush();
       return applied.has(instruction.instructionId);
     },
 
@@ -1232,6 +1374,8 @@ export function createPaymentService(dependencies: PaymentServiceDependencies): 
   }
   return {
     ...service,
+    statusEvents,
+    flushAudit: (options = {}) => relay.flush(options.waitMs ?? leaseTtlMs),
     close() {
       for (const unsubscribe of unsubscribes.splice(0)) unsubscribe();
     },

@@ -108,11 +108,37 @@ create table payments_voucher_group_totals (
 );
 `;
 
+const outbox = `
+-- The transactional outbox: the events (audit, payment status) a state change writes in the same
+-- transaction as the change. One row per transaction and topic, holding its events in order;
+-- \`acknowledged\` counts the events of the row already delivered. Delivered rows are deleted.
+create table payments_outbox (
+  id bigserial primary key,
+  topic text not null,
+  events text not null,
+  size integer not null,
+  acknowledged integer not null default 0
+);
+-- The events are JSON text (written once, read once, never queried inside: no jsonb
+-- conversion), each payload stored as its difference from the previous one.
+create index payments_outbox_topic on payments_outbox (topic, id);
+
+-- Leases with fencing tokens: a batch being disbursed, the outbox relays. A lease is never
+-- deleted, so its token only grows and a worker that lost its lease cannot write again.
+create table payments_leases (
+  name text primary key,
+  holder text not null,
+  token bigint not null,
+  expires_at timestamptz not null
+);
+`;
+
 /** The ordered migrations of `@govblocks/payments`. */
 export const paymentsMigrations: MigrationSet = {
   namespace: 'payments',
   migrations: [
     { id: '0001_init', sql: init },
     { id: '0002_vouchers', sql: vouchers },
+    { id: '0003_outbox_leases', sql: outbox },
   ] satisfies Migration[],
 };

@@ -14,7 +14,7 @@ describe.each(testDatabaseKinds())('sql store on %s', (kind) => {
   const freshStore = async () => {
     if (migrated) {
       await db.client.execute(
-        'truncate payments_beneficiaries, payments_batches, payments_instructions, payments_held_rows, payments_attempts, payments_simulator_ledger, payments_vouchers, payments_voucher_group_totals',
+        'truncate payments_beneficiaries, payments_batches, payments_instructions, payments_held_rows, payments_attempts, payments_simulator_ledger, payments_vouchers, payments_voucher_group_totals, payments_outbox, payments_leases',
       );
     } else {
       await db.resetSchema();

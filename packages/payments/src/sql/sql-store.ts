@@ -1,6 +1,15 @@
 import { ConflictError } from '@govblocks/core';
 import { migrate, type SqlClient, type SqlExecutor } from '@govblocks/core/sql';
-import type { InstructionChange, PaymentStore } from '../ports.js';
+import { LeaseLostError } from '../errors.js';
+import type {
+  InstructionChange,
+  Lease,
+  OutboxEntry,
+  OutboxEvent,
+  OutboxTopic,
+  PaymentStore,
+  WriteOptions,
+} from '../ports.js';
 import type { SimulatorLedger, SimulatorLedgerEntry } from '../rails/simulator.js';
 import type { Attempt, Batch, Beneficiary, HeldRow, Instruction } from '../schemas.js';
 import { type InstructionState, instructionStates } from '../state-machine.js';
@@ -87,6 +96,162 @@ async function insertAttempts(executor: SqlExecutor, attempts: readonly Attempt[
   );
 }
 
+/**
+ * Refuses the transaction unless `fence` is current. A shared advisory lock on the lease name,
+ * held until the commit, makes a takeover (which takes it exclusively) wait for the fenced
+ * writes in flight: once a new holder has the lease, no write of the old one can still commit.
+ * (A row lock on the lease would do the same, but would make every renewal queue behind the
+ * writes and cost a multixact per concurrent writer.)
+ */
+async function checkFence(executor: SqlExecutor, fence: Lease | undefined): Promise<void> {
+  if (!fence) return;
+  await executor.query('select pg_advisory_xact_lock_shared(hashtext($1))', [fence.name]);
+  // A new statement: its snapshot is taken after the lock was granted.
+  const result = await executor.query(
+    'select 1 from payments_leases where name = $1 and token = $2',
+    [fence.name, fence.token],
+  );
+  if (result.rows.length === 0) throw new LeaseLostError(fence.name);
+}
+
+type Json = unknown;
+const isPlain = (value: Json): value is Record<string, Json> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+/** Marks keys the next value no longer has (not a valid key of any event: JSON has no \u0000 keys in practice). */
+const removedKey = '\u0000removed';
+
+/** Sets an own property, also one named `__proto__` (plain assignment would set the prototype). */
+const define = (target: Record<string, Json>, key: string, value: Json) => {
+  if (key === '__proto__')
+    Object.defineProperty(target, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  else target[key] = value;
+};
+
+const same = (a: Json, b: Json): boolean =>
+  a === b ||
+  (typeof a === 'object' &&
+    typeof b === 'object' &&
+    a !== null &&
+    b !== null &&
+    JSON.stringify(a) === JSON.stringify(b));
+
+/** `diff` of equal objects (shared, compared by identity, never mutated). */
+const noChange: Record<string, Json> = Object.freeze({}) as Record<string, Json>;
+
+/** What turns `before` into `after`: changed keys only, objects compared key by key. */
+function diff(before: Json, after: Json): Json {
+  if (!isPlain(before) || !isPlain(after)) return after;
+  const out: Record<string, Json> = {};
+  let changed = false;
+  for (const key of Object.keys(after)) {
+    const value = after[key];
+    if (!Object.hasOwn(before, key)) {
+      define(out, key, value);
+      changed = true;
+      continue;
+    }
+    const old = before[key];
+    if (isPlain(value) && isPlain(old)) {
+      const nested = diff(old, value);
+      if (nested !== noChange) {
+        define(out, key, nested);
+        changed = true;
+      }
+    } else if (!same(value, old)) {
+      define(out, key, value);
+      changed = true;
+    }
+  }
+  for (const key of Object.keys(before)) {
+    if (Object.hasOwn(after, key)) continue;
+    const removed = (out[removedKey] as string[] | undefined) ?? [];
+    removed.push(key);
+    out[removedKey] = removed;
+    changed = true;
+  }
+  return changed ? out : noChange;
+}
+
+/** Applies a {@link diff}. */
+function patch(before: Json, delta: Json): Json {
+  if (!isPlain(before) || !isPlain(delta)) return delta;
+  const out: Record<string, Json> = { ...before };
+  for (const key of Object.keys(delta)) {
+    const value = delta[key];
+    if (key === removedKey) for (const gone of value as string[]) delete out[gone];
+    else {
+      const old = Object.hasOwn(before, key) ? before[key] : undefined;
+      define(out, key, isPlain(value) && isPlain(old) ? patch(old, value) : value);
+    }
+  }
+  return out;
+}
+
+/**
+ * The stored form of an outbox row: each payload as its difference from the one before (the
+ * events of one transaction share most fields), about a third of the plain size.
+ */
+function encodeEvents(events: readonly OutboxEvent[]): string {
+  let previous: Json = {};
+  return JSON.stringify(
+    events.map((event) => {
+      const delta = diff(previous, event.payload);
+      previous = event.payload;
+      return [event.id, delta];
+    }),
+  );
+}
+
+function decodeEvents(text: string): OutboxEntry['events'] {
+  let previous: Json = {};
+  return (JSON.parse(text) as Array<[string, Json]>).map(([id, delta]) => {
+    previous = patch(previous, delta);
+    return { id, payload: previous };
+  });
+}
+
+/** One outbox row per topic: the events of this transaction, in order. */
+async function insertOutbox(executor: SqlExecutor, events: readonly OutboxEvent[]): Promise<void> {
+  const params: unknown[] = [];
+  const values: string[] = [];
+  for (const topic of ['audit', 'status'] as const) {
+    const mine = events.filter((event) => event.topic === topic);
+    if (mine.length === 0) continue;
+    params.push(topic, encodeEvents(mine), mine.length);
+    const at = params.length;
+    values.push(`($${at - 2}, $${at - 1}, $${at})`);
+  }
+  if (values.length === 0) return;
+  await executor.query(
+    `insert into payments_outbox (topic, events, size) values ${values.join(', ')}`,
+    params,
+  );
+}
+
+/**
+ * Runs a write: alone when it carries no outbox events and no fence (one statement, its own
+ * transaction), otherwise in one transaction with the fence check and the outbox rows.
+ * `run` answers its value and what the outbox is built from (`undefined`: nothing was written).
+ */
+function write<T, R>(
+  client: SqlClient,
+  options: WriteOptions<R> | undefined,
+  run: (executor: SqlExecutor) => Promise<{ value: T; result?: R }>,
+): Promise<T> {
+  if (!options?.outbox && !options?.fence) return run(client).then(({ value }) => value);
+  return client.transaction(async (tx) => {
+    await checkFence(tx, options.fence);
+    const { value, result } = await run(tx);
+    if (options.outbox && result !== undefined) await insertOutbox(tx, options.outbox(result));
+    return value;
+  });
+}
+
 /** Applies the payments migrations (idempotent; safe to run from several instances at once). */
 export function migratePayments(client: SqlClient): Promise<string[]> {
   return migrate(client, paymentsMigrations);
@@ -107,55 +272,60 @@ export async function sqlPaymentStore(client: SqlClient): Promise<PaymentStore> 
   return {
     kind: `sql:${client.kind}`,
 
-    async insertBeneficiaries(records) {
-      if (records.length === 0) return [];
-      const result = await client.query<{ functional_id: string }>(
-        `insert into payments_beneficiaries (functional_id, modality, financial_address, rail, institution, registered_by, created_at, updated_at, version)
+    insertBeneficiaries: (records, options) =>
+      write(client, options, async (executor) => {
+        if (records.length === 0) return { value: [] as string[], result: [] };
+        const result = await executor.query<{ functional_id: string }>(
+          `insert into payments_beneficiaries (functional_id, modality, financial_address, rail, institution, registered_by, created_at, updated_at, version)
          select b.functional_id, b.modality, b.financial_address, b.rail, b.institution, b.registered_by, b.created_at, b.updated_at, b.version
          from jsonb_to_recordset($1::jsonb) as b(functional_id text, modality text, financial_address text, rail text,
            institution text, registered_by text, created_at timestamptz, updated_at timestamptz, version integer)
          on conflict (functional_id) do nothing
          returning functional_id`,
-        [
-          JSON.stringify(
-            records.map((record) => ({
-              functional_id: record.functionalId,
-              modality: record.modality ?? null,
-              financial_address: record.financialAddress ?? null,
-              rail: record.rail ?? null,
-              institution: record.institution ?? null,
-              registered_by: record.registeredBy,
-              created_at: record.createdAt,
-              updated_at: record.updatedAt,
-              version: record.version,
-            })),
-          ),
-        ],
-      );
-      const inserted = new Set(result.rows.map((row) => row.functional_id));
-      return records
-        .filter((record) => !inserted.has(record.functionalId))
-        .map((record) => record.functionalId);
-    },
+          [
+            JSON.stringify(
+              records.map((record) => ({
+                functional_id: record.functionalId,
+                modality: record.modality ?? null,
+                financial_address: record.financialAddress ?? null,
+                rail: record.rail ?? null,
+                institution: record.institution ?? null,
+                registered_by: record.registeredBy,
+                created_at: record.createdAt,
+                updated_at: record.updatedAt,
+                version: record.version,
+              })),
+            ),
+          ],
+        );
+        const inserted = new Set(result.rows.map((row) => row.functional_id));
+        return {
+          value: records
+            .filter((record) => !inserted.has(record.functionalId))
+            .map((record) => record.functionalId),
+          result: records.filter((record) => inserted.has(record.functionalId)),
+        };
+      }),
 
-    async replaceBeneficiary(record, expectedVersion) {
-      const result = await client.query(
-        `update payments_beneficiaries set modality = $2, financial_address = $3, rail = $4, institution = $5,
+    replaceBeneficiary: (record, expectedVersion, options) =>
+      write(client, options, async (executor) => {
+        const result = await executor.query(
+          `update payments_beneficiaries set modality = $2, financial_address = $3, rail = $4, institution = $5,
            updated_at = $6, version = $7
          where functional_id = $1 and version = $8`,
-        [
-          record.functionalId,
-          record.modality ?? null,
-          record.financialAddress ?? null,
-          record.rail ?? null,
-          record.institution ?? null,
-          record.updatedAt,
-          record.version,
-          expectedVersion,
-        ],
-      );
-      return result.rowCount === 1;
-    },
+          [
+            record.functionalId,
+            record.modality ?? null,
+            record.financialAddress ?? null,
+            record.rail ?? null,
+            record.institution ?? null,
+            record.updatedAt,
+            record.version,
+            expectedVersion,
+          ],
+        );
+        return result.rowCount === 1 ? { value: true, result: record } : { value: false };
+      }),
 
     async getBeneficiaries(ids) {
       if (ids.length === 0) return [];
@@ -166,15 +336,17 @@ export async function sqlPaymentStore(client: SqlClient): Promise<PaymentStore> 
       return result.rows.map(toBeneficiary);
     },
 
-    async createBatch(batch) {
-      const result = await client.query(
-        `insert into payments_batches (batch_id, state, version, doc) values ($1, $2, $3, $4::jsonb)
-         on conflict (batch_id) do nothing`,
-        [batch.batchId, batch.state, batch.version, JSON.stringify(batch)],
-      );
-      if (result.rowCount !== 1)
-        throw new ConflictError(`[payments/sql] batch '${batch.batchId}' exists`);
-    },
+    createBatch: (batch, options) =>
+      write(client, options, async (executor) => {
+        const result = await executor.query(
+          `insert into payments_batches (batch_id, state, version, doc) values ($1, $2, $3, $4::jsonb)
+           on conflict (batch_id) do nothing`,
+          [batch.batchId, batch.state, batch.version, JSON.stringify(batch)],
+        );
+        if (result.rowCount !== 1)
+          throw new ConflictError(`[payments/sql] batch '${batch.batchId}' exists`);
+        return { value: undefined, result: batch };
+      }),
 
     async getBatch(batchId) {
       const result = await client.query<{ doc: Batch }>(
@@ -184,13 +356,14 @@ export async function sqlPaymentStore(client: SqlClient): Promise<PaymentStore> 
       return result.rows[0]?.doc;
     },
 
-    async updateBatch(batch, expectedVersion) {
-      const result = await client.query(
-        'update payments_batches set state = $2, version = $3, doc = $4::jsonb where batch_id = $1 and version = $5',
-        [batch.batchId, batch.state, batch.version, JSON.stringify(batch), expectedVersion],
-      );
-      return result.rowCount === 1;
-    },
+    updateBatch: (batch, expectedVersion, options) =>
+      write(client, options, async (executor) => {
+        const result = await executor.query(
+          'update payments_batches set state = $2, version = $3, doc = $4::jsonb where batch_id = $1 and version = $5',
+          [batch.batchId, batch.state, batch.version, JSON.stringify(batch), expectedVersion],
+        );
+        return result.rowCount === 1 ? { value: true, result: batch } : { value: false };
+      }),
 
     async insertInstructions(rows) {
       if (rows.length === 0) return { duplicates: [] };
@@ -287,11 +460,12 @@ export async function sqlPaymentStore(client: SqlClient): Promise<PaymentStore> 
       }));
     },
 
-    async claimPending(batchId, limit, now, afterSeq = -1) {
-      // Walks the (batch_id, seq) index from the caller's cursor; `state` is deliberately not
-      // indexed, so every state change is a HOT update that touches no index at all.
-      const result = await client.query<Row>(
-        `update payments_instructions as i
+    claimPending: (batchId, limit, now, afterSeq = -1, options) =>
+      write(client, options, async (executor) => {
+        // Walks the (batch_id, seq) index from the caller's cursor; `state` is deliberately not
+        // indexed, so every state change is a HOT update that touches no index at all.
+        const result = await executor.query<Row>(
+          `update payments_instructions as i
          set state = 'submitting', attempts = i.attempts + 1, updated_at = $3
          from (select instruction_id from payments_instructions
                where batch_id = $1 and seq > $4 and state = 'pending'
@@ -299,13 +473,15 @@ export async function sqlPaymentStore(client: SqlClient): Promise<PaymentStore> 
                for update skip locked) as claim
          where i.batch_id = $1 and i.instruction_id = claim.instruction_id
          returning i.*`,
-        [batchId, limit, now, afterSeq],
-      );
-      return result.rows.map(toInstruction).sort((a, b) => a.seq - b.seq);
-    },
+          [batchId, limit, now, afterSeq],
+        );
+        const claimed = result.rows.map(toInstruction).sort((a, b) => a.seq - b.seq);
+        return { value: claimed, result: claimed };
+      }),
 
-    async applyChanges(changes: readonly InstructionChange[], attempts, now) {
+    async applyChanges(changes: readonly InstructionChange[], attempts, now, options) {
       return client.transaction(async (tx) => {
+        await checkFence(tx, options?.fence);
         const applied = new Set<string>();
         if (changes.length > 0) {
           const result = await tx.query<{ instruction_id: string }>(
@@ -335,6 +511,7 @@ export async function sqlPaymentStore(client: SqlClient): Promise<PaymentStore> 
           for (const row of result.rows) applied.add(row.instruction_id);
         }
         await insertAttempts(tx, attempts);
+        if (options?.outbox) await insertOutbox(tx, options.outbox(applied));
         return applied;
       });
     },
@@ -396,6 +573,80 @@ export async function sqlPaymentStore(client: SqlClient): Promise<PaymentStore> 
 
     async prepareBatch() {
       await client.execute('analyze payments_instructions');
+    },
+
+    async readOutbox(topic: OutboxTopic, limit) {
+      const result = await client.query<{ id: number; events: string; acknowledged: number }>(
+        'select id, events, acknowledged from payments_outbox where topic = $1 order by id limit $2',
+        [topic, limit],
+      );
+      return result.rows.map((row) => ({
+        position: Number(row.id),
+        topic,
+        events: decodeEvents(row.events),
+        acknowledged: Number(row.acknowledged),
+      }));
+    },
+
+    async acknowledgeOutbox(topic, acknowledgements, fence) {
+      if (acknowledgements.length === 0) return;
+      const run = async (executor: SqlExecutor) => {
+        await executor.query(
+          `with a as (select * from jsonb_to_recordset($2::jsonb) as a(position bigint, acknowledged integer)),
+           done as (delete from payments_outbox o using a
+                    where o.topic = $1 and o.id = a.position and a.acknowledged >= o.size returning o.id)
+           update payments_outbox o set acknowledged = greatest(o.acknowledged, a.acknowledged)
+           from a where o.topic = $1 and o.id = a.position and a.acknowledged < o.size`,
+          [topic, JSON.stringify(acknowledgements)],
+        );
+      };
+      if (!fence) return run(client);
+      await client.transaction(async (tx) => {
+        await checkFence(tx, fence);
+        await run(tx);
+      });
+    },
+
+    async outboxBacklog(topic) {
+      const result = await client.query<{ n: number }>(
+        'select coalesce(sum(size - acknowledged), 0)::integer as n from payments_outbox where topic = $1',
+        [topic],
+      );
+      return Number(result.rows[0]?.n ?? 0);
+    },
+
+    async acquireLease(name, holder, ttlMs) {
+      // Exclusive advisory lock: waits for the fenced writes of the current holder in flight.
+      const result = await client.transaction(async (tx) => {
+        await tx.query('select pg_advisory_xact_lock(hashtext($1))', [name]);
+        return tx.query<{ token: number }>(
+          `insert into payments_leases as l (name, holder, token, expires_at)
+         values ($1, $2, 1, clock_timestamp() + make_interval(secs => $3::double precision / 1000))
+         on conflict (name) do update
+           set holder = excluded.holder, token = l.token + 1, expires_at = excluded.expires_at
+           where l.expires_at <= clock_timestamp() or l.holder = excluded.holder
+         returning token`,
+          [name, holder, ttlMs],
+        );
+      });
+      const row = result.rows[0];
+      return row ? { name, holder, token: Number(row.token) } : undefined;
+    },
+
+    async renewLease(lease, ttlMs) {
+      const result = await client.query(
+        `update payments_leases set expires_at = clock_timestamp() + make_interval(secs => $3::double precision / 1000)
+         where name = $1 and token = $2`,
+        [lease.name, lease.token, ttlMs],
+      );
+      return result.rowCount === 1;
+    },
+
+    async releaseLease(lease) {
+      await client.query(
+        `update payments_leases set expires_at = '-infinity' where name = $1 and token = $2`,
+        [lease.name, lease.token],
+      );
     },
 
     async listAttempts(batchId, instructionId) {
