@@ -217,7 +217,8 @@ export interface BillPaymentStore {
  *
  * Every state change writes one audit event (`block: 'payments'`, `payment.bill.*` or
  * `payment.rtp.*`); payer identifiers (payer ids, aliases, accounts) and voucher numbers never
- * go into audit events, errors or logs.
+ * go into audit events, errors or logs. The engine commits each event with its change (the bill
+ * store's audit outbox) and forwards it to the `AuditSink` after the commit.
  */
 export interface BillPaymentService {
   readonly specificationVersion: 'bill-payments/v1';
