@@ -1,4 +1,5 @@
 export {
+  type BillPaymentEngine,
   type BillPaymentServiceDependencies,
   createBillPaymentService,
 } from './bills/bill-service.js';
@@ -11,6 +12,8 @@ export {
   memoryBillPaymentStore,
 } from './bills/memory.js';
 export type {
+  BillAuditOutboxEntry,
+  BillAuditWrite,
   Biller,
   BillInquiryRecord,
   BillPaymentAdvice,

@@ -1,6 +1,7 @@
 import {
   type ActorContext,
   AdapterError,
+  type AuditEventInput,
   type AuditSink,
   type Clock,
   ConfigurationError,
@@ -19,6 +20,7 @@ import {
 import { z } from 'zod';
 import { auditActor } from '../engine/account-mapper.js';
 import { PaymentError } from '../errors.js';
+import { createBillAuditRelay } from './audit-relay.js';
 import { BillPaymentError } from './errors.js';
 import type {
   Biller,
@@ -51,12 +53,33 @@ export interface BillPaymentServiceDependencies {
   billers: readonly Biller[];
   /** Enables {@link BillPaymentService.payBillWithVoucher} (see `billVoucherRedeemer`). */
   vouchers?: BillVoucherRedeemer;
+  /**
+   * Receives the audit events, from the store's audit outbox, after the change they record has
+   * committed (at least once; drop repeats by `details.eventId`).
+   */
   audit: AuditSink;
   clock?: Clock;
   /** Ids of inquiries and payments. Default UUIDv7. */
   generateId?: IdGenerator;
   /** How long a request to pay stays open without its own `expiresAt`. Default 7 days. */
   rtpValidityMs?: number;
+}
+
+/**
+ * The bill payment engine: the {@link BillPaymentService} port and `flushAudit()`.
+ *
+ * Every state change and its audit event are written in one store transaction (the bill store's
+ * audit outbox); a relay forwards the events to the `AuditSink` after the commit, oldest first,
+ * at least once, each with a unique `details.eventId`. Each method that writes forwards before
+ * it returns and fails closed — a sink that is down makes the call throw what the sink throws —
+ * but the change and its audit event are committed and go out at the next call or `flushAudit()`.
+ */
+export interface BillPaymentEngine extends BillPaymentService {
+  /**
+   * Forwards the audit events waiting in the store's outbox to the `AuditSink`; returns how many.
+   * Throws what the sink throws: the events stay queued.
+   */
+  flushAudit(): Promise<number>;
 }
 
 /** An amount due now: after the due date, the after-due-date amount where the bill has one. */
@@ -83,8 +106,9 @@ function amountDueAt(bill: Bill, now: Date): number {
  */
 export function createBillPaymentService(
   dependencies: BillPaymentServiceDependencies,
-): BillPaymentService {
+): BillPaymentEngine {
   const { store, audit, vouchers } = dependencies;
+  const relay = createBillAuditRelay({ store, audit });
   const clock = dependencies.clock ?? systemClock;
   const generateId = dependencies.generateId ?? newId;
   const rtpValidityMs = dependencies.rtpValidityMs ?? 7 * 24 * 3600 * 1000;
@@ -129,23 +153,44 @@ export function createBillPaymentService(
     return checked.data;
   };
 
-  const record = (
+  /**
+   * An audit event for the store's outbox, written in the transaction of the change it records
+   * (`{ audit: [event] }`). `details.eventId` is unique: the relay forwards at least once.
+   */
+  const auditEvent = (
     context: ActorContext,
     action: string,
     subject: { type: 'bill' | 'request-to-pay'; id: string },
     details: Record<string, string | number>,
-  ) =>
-    audit.record({
-      block: 'payments',
-      action,
-      actor: auditActor(context),
-      subject,
-      outcome: 'success',
-      time: clock.now().toISOString(),
-      ...(context.requestId ? { requestId: context.requestId } : {}),
-      ...(context.correlationId ? { correlationId: context.correlationId } : {}),
-      details,
-    });
+  ): AuditEventInput => ({
+    block: 'payments',
+    action,
+    actor: auditActor(context),
+    subject,
+    outcome: 'success',
+    time: clock.now().toISOString(),
+    ...(context.requestId ? { requestId: context.requestId } : {}),
+    ...(context.correlationId ? { correlationId: context.correlationId } : {}),
+    details: { ...details, eventId: newId() },
+  });
+  /**
+   * Runs a public method that may write, then forwards the audit events it committed (fail
+   * closed: a sink that is down fails the call, the events stay queued). When the method itself
+   * fails, what it committed before is still forwarded, and its own error is the one thrown.
+   */
+  const forwarding = async <T>(work: () => Promise<T>): Promise<T> => {
+    let result: T;
+    try {
+      result = await work();
+    } catch (error) {
+      await relay.flush().catch(() => {
+        // the events stay queued for the next call
+      });
+      throw error;
+    }
+    await relay.flush();
+    return result;
+  };
   const billSubject = (billerId: string, billId: string) => ({
     type: 'bill' as const,
     id: `${billerId}/${billId}`,
@@ -184,21 +229,27 @@ export function createBillPaymentService(
       ...(bill.partialPayment ? { partialPayment: bill.partialPayment } : {}),
       inquiredAt: clock.now().toISOString(),
     };
-    await store.insertInquiry({
-      inquiryId: inquiry.inquiryId,
-      billId: bill.billId,
-      billerId: bill.billerId,
-      currency: bill.currency,
-      outstanding,
-      ...(requestId ? { requestId } : {}),
-      inquiredAt: inquiry.inquiredAt,
-    });
-    await record(context, 'payment.bill.inquired', billSubject(bill.billerId, bill.billId), {
-      inquiryId: inquiry.inquiryId,
-      status: inquiry.status,
-      outstanding,
-      currency: bill.currency,
-    });
+    await store.insertInquiry(
+      {
+        inquiryId: inquiry.inquiryId,
+        billId: bill.billId,
+        billerId: bill.billerId,
+        currency: bill.currency,
+        outstanding,
+        ...(requestId ? { requestId } : {}),
+        inquiredAt: inquiry.inquiredAt,
+      },
+      {
+        audit: [
+          auditEvent(context, 'payment.bill.inquired', billSubject(bill.billerId, bill.billId), {
+            inquiryId: inquiry.inquiryId,
+            status: inquiry.status,
+            outstanding,
+            currency: bill.currency,
+          }),
+        ],
+      },
+    );
     return inquiry;
   };
 
@@ -259,8 +310,12 @@ export function createBillPaymentService(
   };
 
   /** Records a payment against the bill's total; a concurrent repeat is answered as a replay. */
-  const recordPayment = async (payment: StoredBillPayment, due: number) => {
-    const result = await store.recordPayment(payment, due);
+  const recordPayment = async (
+    payment: StoredBillPayment,
+    due: number,
+    audited: readonly AuditEventInput[] = [],
+  ) => {
+    const result = await store.recordPayment(payment, due, { audit: audited });
     if (result.status === 'duplicate') {
       if (result.existing.requestHash !== payment.requestHash) throw new IdempotencyMismatchError();
       return result.existing;
@@ -303,16 +358,16 @@ export function createBillPaymentService(
       // Store and forward: the payment stays recorded and resendAdvice tries again.
       return payment;
     }
-    const event = answer.status === 'acknowledged' ? 'biller.ack' : 'biller.reject';
     const next: StoredBillPayment = {
       ...payment,
-      state: nextBillPaymentState(payment.state, event),
+      state: nextBillPaymentState(
+        payment.state,
+        answer.status === 'acknowledged' ? 'biller.ack' : 'biller.reject',
+      ),
       ...(answer.status === 'rejected' ? { rejectReason: answer.reason } : {}),
       updatedAt: clock.now().toISOString(),
     };
-    if (!(await store.updatePayment(next, payment.state)))
-      return (await store.getPayment(payment.paymentId)) ?? payment;
-    await record(
+    const event = auditEvent(
       context,
       next.state === 'confirmed' ? 'payment.bill.confirmed' : 'payment.bill.rejected',
       billSubject(next.billerId, next.billId),
@@ -324,6 +379,8 @@ export function createBillPaymentService(
         ...(next.rejectReason ? { reason: next.rejectReason } : {}),
       },
     );
+    if (!(await store.updatePayment(next, payment.state, { audit: [event] })))
+      return (await store.getPayment(payment.paymentId)) ?? payment;
     return next;
   };
 
@@ -341,13 +398,11 @@ export function createBillPaymentService(
         state: nextRtpState(current.state, 'expire'),
         updatedAt: clock.now().toISOString(),
       };
-      if (await store.updateRequestToPay(next, current.state)) {
-        await record(context, 'payment.rtp.expired', rtpSubject(next), {
-          billId: next.billId,
-          state: next.state,
-        });
-        return next;
-      }
+      const expired = auditEvent(context, 'payment.rtp.expired', rtpSubject(next), {
+        billId: next.billId,
+        state: next.state,
+      });
+      if (await store.updateRequestToPay(next, current.state, { audit: [expired] })) return next;
       const reread = await store.getRequestToPay(current);
       if (!reread) return current;
       current = reread;
@@ -383,15 +438,13 @@ export function createBillPaymentService(
         state: nextRtpState(current.state, event),
         updatedAt: clock.now().toISOString(),
       };
-      if (await store.updateRequestToPay(next, current.state)) {
-        await record(context, `payment.rtp.${next.state}`, rtpSubject(next), {
-          billId: next.billId,
-          state: next.state,
-          ...(next.reason ? { reason: next.reason } : {}),
-          ...(next.paymentId ? { paymentId: next.paymentId } : {}),
-        });
-        return next;
-      }
+      const moved = auditEvent(context, `payment.rtp.${next.state}`, rtpSubject(next), {
+        billId: next.billId,
+        state: next.state,
+        ...(next.reason ? { reason: next.reason } : {}),
+        ...(next.paymentId ? { paymentId: next.paymentId } : {}),
+      });
+      if (await store.updateRequestToPay(next, current.state, { audit: [moved] })) return next;
     }
     throw new ConflictError('[payments/bills] the request to pay keeps changing; try again');
   };
@@ -451,8 +504,8 @@ export function createBillPaymentService(
     return { replayed: false as const, biller, bill, inquiry, due, outstanding, draft };
   };
 
-  const paid = async (context: ActorContext, payment: StoredBillPayment) =>
-    record(context, 'payment.bill.paid', billSubject(payment.billerId, payment.billId), {
+  const paidEvent = (context: ActorContext, payment: StoredBillPayment) =>
+    auditEvent(context, 'payment.bill.paid', billSubject(payment.billerId, payment.billId), {
       paymentId: payment.paymentId,
       method: payment.method,
       amount: payment.amount.amount,
@@ -461,7 +514,7 @@ export function createBillPaymentService(
       ...(payment.rtpId ? { rtpId: payment.rtpId } : {}),
     });
 
-  return {
+  const service: BillPaymentService = {
     specificationVersion: 'bill-payments/v1',
 
     async inquireBill(context, input) {
@@ -513,9 +566,8 @@ export function createBillPaymentService(
         ...(rtp ? { rtpId: rtp.rtpId } : {}),
         state: 'recorded',
       });
-      const raced = await recordPayment(payment, due);
+      const raced = await recordPayment(payment, due, [paidEvent(context, payment)]);
       if (raced) return publicPayment(raced);
-      await paid(context, payment);
       if (rtp)
         await moveRtp(context, rtp, 'pay', {
           paymentId: payment.paymentId,
@@ -583,8 +635,7 @@ export function createBillPaymentService(
         state: nextBillPaymentState('pending', 'funds.received'),
         updatedAt: clock.now().toISOString(),
       };
-      await store.updatePayment(recorded, 'pending');
-      await paid(context, recorded);
+      await store.updatePayment(recorded, 'pending', { audit: [paidEvent(context, recorded)] });
       return publicPayment(await advise(context, recorded));
     },
 
@@ -639,18 +690,21 @@ export function createBillPaymentService(
         updatedAt: now.toISOString(),
         requestHash,
       };
-      const inserted = await store.insertRequestToPay(rtp);
+      const inserted = await store.insertRequestToPay(rtp, {
+        audit: [
+          auditEvent(context, 'payment.rtp.created', rtpSubject(rtp), {
+            billId: rtp.billId,
+            amount: amount.amount,
+            currency: amount.currency,
+            state: rtp.state,
+            expiresAt,
+          }),
+        ],
+      });
       if (inserted.status === 'exists') {
         if (inserted.existing.requestHash !== requestHash) throw new IdempotencyMismatchError();
         return publicRtp(await expireIfDue(context, inserted.existing));
       }
-      await record(context, 'payment.rtp.created', rtpSubject(rtp), {
-        billId: rtp.billId,
-        amount: amount.amount,
-        currency: amount.currency,
-        state: rtp.state,
-        expiresAt,
-      });
       return publicRtp(rtp);
     },
 
@@ -670,5 +724,24 @@ export function createBillPaymentService(
       const parsed = parse(rtpKeySchema, key, '[payments/bills] RTP id');
       return publicRtp(await loadRtp(context, parsed));
     },
+  };
+
+  // Each method that may write forwards the audit events it committed before it returns.
+  return {
+    specificationVersion: 'bill-payments/v1',
+    inquireBill: (context, input) => forwarding(() => service.inquireBill(context, input)),
+    inquireBillsByPayer: (context, input) =>
+      forwarding(() => service.inquireBillsByPayer(context, input)),
+    payBill: (context, input) => forwarding(() => service.payBill(context, input)),
+    payBillWithVoucher: (context, input) =>
+      forwarding(() => service.payBillWithVoucher(context, input)),
+    getPayment: (context, paymentId) => service.getPayment(context, paymentId),
+    resendAdvice: (context, limit) => forwarding(() => service.resendAdvice(context, limit)),
+    requestToPay: (context, input) => forwarding(() => service.requestToPay(context, input)),
+    respondToRequestToPay: (context, input) =>
+      forwarding(() => service.respondToRequestToPay(context, input)),
+    // May move an expired RTP to `expired` (a write): forwards too.
+    getRequestToPay: (context, key) => forwarding(() => service.getRequestToPay(context, key)),
+    flushAudit: () => relay.flush(),
   };
 }

@@ -1,10 +1,12 @@
-import { ConflictError, type Money, parse } from '@govblocks/core';
+import { type AuditEventInput, ConflictError, type Money, parse } from '@govblocks/core';
 import {
   hashVoucherNumber,
   type VoucherService,
   type VoucherStore,
 } from '../vouchers/voucher-service.js';
 import type {
+  BillAuditOutboxEntry,
+  BillAuditWrite,
   Biller,
   BillInquiryRecord,
   BillPaymentAdvice,
@@ -29,12 +31,29 @@ export function memoryBillPaymentStore(): BillPaymentStore {
     const key = billKey(payment.billerId, payment.billId);
     totals.set(key, (totals.get(key) ?? 0) + sign * payment.amount.amount);
   };
+  const outbox: BillAuditOutboxEntry[] = [];
+  let position = 0;
+  /**
+   * The events of a write as stored (JSON, like the SQL store), prepared before anything changes:
+   * an event that cannot be stored fails the write with nothing written. `commit` then appends
+   * them in the same synchronous step as the change (nothing can run in between).
+   */
+  const prepare = (options: BillAuditWrite | undefined) => {
+    const events = (options?.audit ?? []).map(
+      (event) => JSON.parse(JSON.stringify(event)) as AuditEventInput,
+    );
+    return () => {
+      for (const event of events) outbox.push({ position: ++position, event });
+    };
+  };
   return {
     kind: 'memory',
-    async insertInquiry(inquiry) {
+    async insertInquiry(inquiry, options) {
+      const commit = prepare(options);
       if (inquiries.has(inquiry.inquiryId))
         throw new ConflictError('[payments/bills] inquiry exists');
       inquiries.set(inquiry.inquiryId, structuredClone(inquiry));
+      commit();
     },
     async getInquiry(inquiryId) {
       const found = inquiries.get(inquiryId);
@@ -43,7 +62,8 @@ export function memoryBillPaymentStore(): BillPaymentStore {
     async paidTotal(billerId, billId) {
       return totals.get(billKey(billerId, billId)) ?? 0;
     },
-    async recordPayment(payment, limit) {
+    async recordPayment(payment, limit, options) {
+      const commit = prepare(options);
       const existingId = byKey.get(idempotency(payment.idempotencyScope, payment.idempotencyKey));
       if (existingId)
         return { status: 'duplicate', existing: structuredClone(payments.get(existingId)!) };
@@ -52,6 +72,7 @@ export function memoryBillPaymentStore(): BillPaymentStore {
       payments.set(payment.paymentId, structuredClone(payment));
       byKey.set(idempotency(payment.idempotencyScope, payment.idempotencyKey), payment.paymentId);
       adjust(payment, 1);
+      commit();
       return { status: 'recorded' };
     },
     async getPayment(paymentId) {
@@ -70,11 +91,13 @@ export function memoryBillPaymentStore(): BillPaymentStore {
       adjust(current, -1);
       return true;
     },
-    async updatePayment(payment, from) {
+    async updatePayment(payment, from, options) {
+      const commit = prepare(options);
       const current = payments.get(payment.paymentId);
       if (!current || current.state !== from) return false;
       payments.set(payment.paymentId, structuredClone(payment));
       if (payment.state === 'rejected') adjust(current, -1);
+      commit();
       return true;
     },
     async listPayments(state, limit) {
@@ -84,21 +107,36 @@ export function memoryBillPaymentStore(): BillPaymentStore {
         .slice(0, limit)
         .map((payment) => structuredClone(payment));
     },
-    async insertRequestToPay(rtp) {
+    async insertRequestToPay(rtp, options) {
+      const commit = prepare(options);
       const existing = rtps.get(billKey(rtp.billerId, rtp.rtpId));
       if (existing) return { status: 'exists', existing: structuredClone(existing) };
       rtps.set(billKey(rtp.billerId, rtp.rtpId), structuredClone(rtp));
+      commit();
       return { status: 'inserted' };
     },
     async getRequestToPay(key) {
       const found = rtps.get(billKey(key.billerId, key.rtpId));
       return found ? structuredClone(found) : undefined;
     },
-    async updateRequestToPay(rtp, from) {
+    async updateRequestToPay(rtp, from, options) {
+      const commit = prepare(options);
       const current = rtps.get(billKey(rtp.billerId, rtp.rtpId));
       if (!current || current.state !== from) return false;
       rtps.set(billKey(rtp.billerId, rtp.rtpId), structuredClone(rtp));
+      commit();
       return true;
+    },
+    async readAuditOutbox(limit) {
+      return structuredClone(outbox.slice(0, limit));
+    },
+    async acknowledgeAuditOutbox(positions) {
+      const done = new Set(positions);
+      for (let index = outbox.length - 1; index >= 0; index--)
+        if (done.has(outbox[index]!.position)) outbox.splice(index, 1);
+    },
+    async auditOutboxBacklog() {
+      return outbox.length;
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { ActorContext } from '@govblocks/core';
+import type { ActorContext, AuditEventInput } from '@govblocks/core';
 import type {
   Bill,
   BillInquiry,
@@ -129,13 +129,32 @@ export type RecordPaymentResult =
   | { status: 'exceeds'; paid: number };
 
 /**
+ * The audit events a store write carries: written to the store's audit outbox in the same
+ * transaction as the change, and only when the change took effect (an insert that found the row,
+ * a compare-and-set that lost, a payment that would overpay: no events). Each is JSON-serialisable
+ * with a unique `details.eventId`.
+ */
+export interface BillAuditWrite {
+  audit?: readonly AuditEventInput[];
+}
+
+/** An audit event waiting in the bill store's outbox. `position` grows with every event written. */
+export interface BillAuditOutboxEntry {
+  position: number;
+  event: AuditEventInput;
+}
+
+/**
  * Durable state of the bill payment engine: inquiries, payments with the running paid total of
- * each bill, and requests to pay. Implementations: `memoryBillPaymentStore()` and
- * `sqlBillPaymentStore(client)` (`@govblocks/payments/sql`). Stores neither validate nor audit.
+ * each bill, requests to pay, and the audit outbox (the audit events of each change, committed
+ * with it and forwarded to the `AuditSink` afterwards). Implementations:
+ * `memoryBillPaymentStore()` and `sqlBillPaymentStore(client)` (`@govblocks/payments/sql`).
+ * Stores neither validate nor build audit events (the engine does).
  */
 export interface BillPaymentStore {
   readonly kind: string;
-  insertInquiry(inquiry: BillInquiryRecord): Promise<void>;
+  /** Inserts an inquiry (and `options.audit`); throws `CONFLICT` (nothing written) when its id exists. */
+  insertInquiry(inquiry: BillInquiryRecord, options?: BillAuditWrite): Promise<void>;
   getInquiry(inquiryId: string): Promise<BillInquiryRecord | undefined>;
   /** Paid total (minor units) of a bill: recorded and confirmed payments. */
   paidTotal(billerId: string, billId: string): Promise<number>;
@@ -144,7 +163,11 @@ export interface BillPaymentStore {
    * bill's paid total unless that would pass `limit` (minor units). Two concurrent payments of
    * one bill can never both fit when only one does.
    */
-  recordPayment(payment: StoredBillPayment, limit: number): Promise<RecordPaymentResult>;
+  recordPayment(
+    payment: StoredBillPayment,
+    limit: number,
+    options?: BillAuditWrite,
+  ): Promise<RecordPaymentResult>;
   getPayment(paymentId: string): Promise<StoredBillPayment | undefined>;
   getPaymentByKey(scope: string, key: string): Promise<StoredBillPayment | undefined>;
   /**
@@ -156,16 +179,31 @@ export interface BillPaymentStore {
    * Compare-and-set of a payment's state (`from` → `payment.state`). Moving to `rejected` takes
    * its amount off the bill's paid total in the same transaction. False when it had moved on.
    */
-  updatePayment(payment: StoredBillPayment, from: BillPaymentState): Promise<boolean>;
+  updatePayment(
+    payment: StoredBillPayment,
+    from: BillPaymentState,
+    options?: BillAuditWrite,
+  ): Promise<boolean>;
   /** Payments in `state`, oldest first (the advice resend queue). */
   listPayments(state: BillPaymentState, limit: number): Promise<StoredBillPayment[]>;
   /** Inserts an RTP; when (billerId, rtpId) exists returns the stored one and writes nothing. */
   insertRequestToPay(
     rtp: StoredRequestToPay,
+    options?: BillAuditWrite,
   ): Promise<{ status: 'inserted' } | { status: 'exists'; existing: StoredRequestToPay }>;
   getRequestToPay(key: RtpKey): Promise<StoredRequestToPay | undefined>;
   /** Compare-and-set of an RTP's state (and the fields that change with it). False when it had moved on. */
-  updateRequestToPay(rtp: StoredRequestToPay, from: RtpState): Promise<boolean>;
+  updateRequestToPay(
+    rtp: StoredRequestToPay,
+    from: RtpState,
+    options?: BillAuditWrite,
+  ): Promise<boolean>;
+  /** Up to `limit` audit events of the outbox, oldest first. */
+  readAuditOutbox(limit: number): Promise<BillAuditOutboxEntry[]>;
+  /** Removes forwarded events from the outbox (positions no longer there are ignored). */
+  acknowledgeAuditOutbox(positions: readonly number[]): Promise<void>;
+  /** How many audit events wait in the outbox. */
+  auditOutboxBacklog(): Promise<number>;
 }
 
 // ───────────────────────────── Service ─────────────────────────────
@@ -179,7 +217,8 @@ export interface BillPaymentStore {
  *
  * Every state change writes one audit event (`block: 'payments'`, `payment.bill.*` or
  * `payment.rtp.*`); payer identifiers (payer ids, aliases, accounts) and voucher numbers never
- * go into audit events, errors or logs.
+ * go into audit events, errors or logs. The engine commits each event with its change (the bill
+ * store's audit outbox) and forwards it to the `AuditSink` after the commit.
  */
 export interface BillPaymentService {
   readonly specificationVersion: 'bill-payments/v1';

@@ -11,7 +11,7 @@ describe.each(testDatabaseKinds())('sql bill payment store on %s', (kind) => {
   const freshStore = async () => {
     if (migrated) {
       await db.client.execute(
-        'truncate payments_bill_inquiries, payments_bill_totals, payments_bill_payments, payments_requests_to_pay',
+        'truncate payments_bill_inquiries, payments_bill_totals, payments_bill_payments, payments_requests_to_pay, payments_bill_audit_outbox',
       );
     } else {
       await db.resetSchema();

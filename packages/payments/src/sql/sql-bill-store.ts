@@ -1,6 +1,7 @@
-import { ConflictError } from '@govblocks/core';
-import { type MigrationSet, migrate, type SqlClient } from '@govblocks/core/sql';
+import { type AuditEventInput, ConflictError } from '@govblocks/core';
+import { type MigrationSet, migrate, type SqlClient, type SqlExecutor } from '@govblocks/core/sql';
 import type {
+  BillAuditWrite,
   BillInquiryRecord,
   BillPaymentStore,
   StoredBillPayment,
@@ -80,6 +81,17 @@ create table payments_requests_to_pay (
 );
 `,
     },
+    {
+      id: 'p2g_0002_bill_audit_outbox',
+      sql: `
+-- The audit outbox of bill payments: each change's audit events, inserted in the change's
+-- transaction and deleted once the relay has forwarded them to the AuditSink (oldest first).
+create table payments_bill_audit_outbox (
+  id bigserial primary key,
+  event text not null
+);
+`,
+    },
   ],
 };
 
@@ -153,6 +165,14 @@ class Exceeds extends Error {}
  */
 export async function sqlBillPaymentStore(client: SqlClient): Promise<BillPaymentStore> {
   await migrate(client, billPaymentMigrations);
+  /** The events of a write, serialised before its transaction opens. */
+  const eventsOf = (options: BillAuditWrite | undefined) =>
+    (options?.audit ?? []).map((event) => JSON.stringify(event));
+  /** Inserts a write's events in its transaction (in order, so their ids follow it). */
+  const writeAudit = async (tx: SqlExecutor, events: readonly string[]) => {
+    for (const event of events)
+      await tx.query('insert into payments_bill_audit_outbox (event) values ($1)', [event]);
+  };
   const getPayment = async (paymentId: string) => {
     const result = await client.query<Row>(
       'select * from payments_bill_payments where payment_id = $1',
@@ -177,21 +197,25 @@ export async function sqlBillPaymentStore(client: SqlClient): Promise<BillPaymen
 
   return {
     kind: 'sql',
-    async insertInquiry(inquiry) {
-      const result = await client.query(
-        `insert into payments_bill_inquiries (inquiry_id, bill_id, biller_id, currency, outstanding, request_id, inquired_at)
+    async insertInquiry(inquiry, options) {
+      const events = eventsOf(options);
+      await client.transaction(async (tx) => {
+        const result = await tx.query(
+          `insert into payments_bill_inquiries (inquiry_id, bill_id, biller_id, currency, outstanding, request_id, inquired_at)
          values ($1, $2, $3, $4, $5, $6, $7) on conflict do nothing`,
-        [
-          inquiry.inquiryId,
-          inquiry.billId,
-          inquiry.billerId,
-          inquiry.currency,
-          inquiry.outstanding,
-          inquiry.requestId ?? null,
-          inquiry.inquiredAt,
-        ],
-      );
-      if (result.rowCount !== 1) throw new ConflictError('[payments/sql] inquiry exists');
+          [
+            inquiry.inquiryId,
+            inquiry.billId,
+            inquiry.billerId,
+            inquiry.currency,
+            inquiry.outstanding,
+            inquiry.requestId ?? null,
+            inquiry.inquiredAt,
+          ],
+        );
+        if (result.rowCount !== 1) throw new ConflictError('[payments/sql] inquiry exists');
+        await writeAudit(tx, events);
+      });
     },
     async getInquiry(inquiryId) {
       const result = await client.query<Row>(
@@ -201,7 +225,8 @@ export async function sqlBillPaymentStore(client: SqlClient): Promise<BillPaymen
       return result.rows[0] ? toInquiry(result.rows[0]) : undefined;
     },
     paidTotal,
-    async recordPayment(payment, limit) {
+    async recordPayment(payment, limit, options) {
+      const events = eventsOf(options);
       try {
         return await client.transaction(async (tx) => {
           const inserted = await tx.query(
@@ -246,6 +271,7 @@ export async function sqlBillPaymentStore(client: SqlClient): Promise<BillPaymen
             [payment.billerId, payment.billId, payment.amount.amount, limit],
           );
           if (total.rows.length === 0) throw new Exceeds();
+          await writeAudit(tx, events);
           return { status: 'recorded' as const };
         });
       } catch (error) {
@@ -271,7 +297,8 @@ export async function sqlBillPaymentStore(client: SqlClient): Promise<BillPaymen
         return true;
       });
     },
-    async updatePayment(payment, from) {
+    async updatePayment(payment, from, options) {
+      const events = eventsOf(options);
       return client.transaction(async (tx) => {
         const updated = await tx.query<Row>(
           `update payments_bill_payments set state = $2, reject_reason = $3, updated_at = $4
@@ -286,6 +313,7 @@ export async function sqlBillPaymentStore(client: SqlClient): Promise<BillPaymen
             [row.biller_id, row.bill_id, row.amount],
           );
         }
+        await writeAudit(tx, events);
         return true;
       });
     },
@@ -296,31 +324,36 @@ export async function sqlBillPaymentStore(client: SqlClient): Promise<BillPaymen
       );
       return result.rows.map(toPayment);
     },
-    async insertRequestToPay(rtp) {
-      const inserted = await client.query(
-        `insert into payments_requests_to_pay (biller_id, rtp_id, bill_id, payer, amount, currency, state, expires_at,
+    async insertRequestToPay(rtp, options) {
+      const events = eventsOf(options);
+      const inserted = await client.transaction(async (tx) => {
+        const result = await tx.query(
+          `insert into payments_requests_to_pay (biller_id, rtp_id, bill_id, payer, amount, currency, state, expires_at,
            callback_url, reason, payment_id, payment_reference, request_hash, created_at, updated_at)
          values ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
          on conflict (biller_id, rtp_id) do nothing`,
-        [
-          rtp.billerId,
-          rtp.rtpId,
-          rtp.billId,
-          JSON.stringify(rtp.payer),
-          rtp.amount.amount,
-          rtp.amount.currency,
-          rtp.state,
-          rtp.expiresAt,
-          rtp.callbackUrl ?? null,
-          rtp.reason ?? null,
-          rtp.paymentId ?? null,
-          rtp.paymentReference ?? null,
-          rtp.requestHash,
-          rtp.createdAt,
-          rtp.updatedAt,
-        ],
-      );
-      if (inserted.rowCount === 1) return { status: 'inserted' };
+          [
+            rtp.billerId,
+            rtp.rtpId,
+            rtp.billId,
+            JSON.stringify(rtp.payer),
+            rtp.amount.amount,
+            rtp.amount.currency,
+            rtp.state,
+            rtp.expiresAt,
+            rtp.callbackUrl ?? null,
+            rtp.reason ?? null,
+            rtp.paymentId ?? null,
+            rtp.paymentReference ?? null,
+            rtp.requestHash,
+            rtp.createdAt,
+            rtp.updatedAt,
+          ],
+        );
+        if (result.rowCount === 1) await writeAudit(tx, events);
+        return result.rowCount === 1;
+      });
+      if (inserted) return { status: 'inserted' };
       const existing = await client.query<Row>(
         'select * from payments_requests_to_pay where biller_id = $1 and rtp_id = $2',
         [rtp.billerId, rtp.rtpId],
@@ -334,23 +367,52 @@ export async function sqlBillPaymentStore(client: SqlClient): Promise<BillPaymen
       );
       return result.rows[0] ? toRtp(result.rows[0]) : undefined;
     },
-    async updateRequestToPay(rtp, from) {
-      const result = await client.query(
-        `update payments_requests_to_pay set state = $3, reason = $4, payment_id = $5, payment_reference = $6,
+    async updateRequestToPay(rtp, from, options) {
+      const events = eventsOf(options);
+      return client.transaction(async (tx) => {
+        const result = await tx.query(
+          `update payments_requests_to_pay set state = $3, reason = $4, payment_id = $5, payment_reference = $6,
            updated_at = $7
          where biller_id = $1 and rtp_id = $2 and state = $8`,
-        [
-          rtp.billerId,
-          rtp.rtpId,
-          rtp.state,
-          rtp.reason ?? null,
-          rtp.paymentId ?? null,
-          rtp.paymentReference ?? null,
-          rtp.updatedAt,
-          from,
-        ],
+          [
+            rtp.billerId,
+            rtp.rtpId,
+            rtp.state,
+            rtp.reason ?? null,
+            rtp.paymentId ?? null,
+            rtp.paymentReference ?? null,
+            rtp.updatedAt,
+            from,
+          ],
+        );
+        if (result.rowCount !== 1) return false;
+        await writeAudit(tx, events);
+        return true;
+      });
+    },
+    async readAuditOutbox(limit) {
+      const result = await client.query<Row>(
+        'select id, event from payments_bill_audit_outbox order by id limit $1',
+        [limit],
       );
-      return result.rowCount === 1;
+      return result.rows.map((row) => ({
+        position: Number(row.id),
+        event: JSON.parse(String(row.event)) as AuditEventInput,
+      }));
+    },
+    async acknowledgeAuditOutbox(positions) {
+      if (positions.length === 0) return;
+      await client.query(
+        `delete from payments_bill_audit_outbox
+         where id in (select jsonb_array_elements_text($1::jsonb)::bigint)`,
+        [JSON.stringify(positions)],
+      );
+    },
+    async auditOutboxBacklog() {
+      const result = await client.query<{ count: unknown }>(
+        'select count(*)::integer as count from payments_bill_audit_outbox',
+      );
+      return Number(result.rows[0]?.count ?? 0);
     },
   };
 }
