@@ -3,6 +3,7 @@ import { type ActorContext, isGovBlocksError } from '@govblocks/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BillPaymentAdvice, BillPaymentService } from '../bills/ports.js';
 import type { Bill } from '../bills/schemas.js';
+import { rejectsWith } from './rejects-with.js';
 
 /** A bill as the suite creates it at the biller (biller id and name are the biller's). */
 export type ConformanceBill = Omit<Bill, 'billerId' | 'billerName'>;
@@ -30,16 +31,6 @@ export interface BillPaymentServiceConformanceOptions {
   }>;
   /** Skip groups this implementation cannot support, with the reason. */
   skip?: Partial<Record<'vouchers' | 'expiry' | 'storeAndForward' | 'byPayer', string>>;
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<void> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(isGovBlocksError(error) ? error.code : error).toBe(code);
-    return;
-  }
-  throw new Error(`expected ${code}, but it resolved`);
 }
 
 /**

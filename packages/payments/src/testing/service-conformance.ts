@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { type ActorContext, isGovBlocksError } from '@govblocks/core';
+import type { ActorContext } from '@govblocks/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PaymentService } from '../ports.js';
+import { rejectsWith } from './rejects-with.js';
 
 export interface PaymentServiceConformanceOptions {
   name: string;
@@ -28,17 +29,6 @@ export interface PaymentServiceConformanceOptions {
 const actor = (id: string, type: 'operator' | 'service' = 'operator'): ActorContext => ({
   actor: { type, id, roles: [] },
 });
-
-/** Expects `promise` to reject with a govblocks error of `code`. */
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<void> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(isGovBlocksError(error) ? error.code : error).toBe(code);
-    return;
-  }
-  throw new Error(`expected ${code}, but it resolved`);
-}
 
 async function* chunked(text: string, size: number): AsyncGenerator<Uint8Array> {
   const bytes = new TextEncoder().encode(text);
