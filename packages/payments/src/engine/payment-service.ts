@@ -225,6 +225,23 @@ export function createPaymentService(dependencies: PaymentServiceDependencies): 
   };
 
   /**
+   * What the audit events of one transaction share (built once for a group of thousands).
+   * `extra`: the request and correlation ids, when the context has them.
+   */
+  const auditBase = (context: ActorContext) => {
+    const extra: { requestId?: string; correlationId?: string } = {};
+    if (context.requestId) extra.requestId = context.requestId;
+    if (context.correlationId) extra.correlationId = context.correlationId;
+    return {
+      actor: auditActor(context),
+      time: clock.now().toISOString(),
+      extra: extra.requestId || extra.correlationId ? extra : undefined,
+    };
+  };
+  type AuditBase = ReturnType<typeof auditBase>;
+  type AuditDetails = NonNullable<AuditEventInput['details']>;
+
+  /**
    * An audit event for the outbox, written in the transaction of the change it records and
    * forwarded to the sink by the relay. `details.eventId` is unique: the relay forwards at least
    * once, so a sink or reader may see an event twice and drops the repeat by it.
@@ -233,20 +250,57 @@ export function createPaymentService(dependencies: PaymentServiceDependencies): 
     context: ActorContext,
     event: Omit<AuditEventInput, 'block' | 'actor' | 'time'>,
   ): OutboxEvent => {
+    const { actor, time, extra } = auditBase(context);
     const id = newId();
     return {
       topic: 'audit',
       id,
       payload: {
         block: 'payments',
-        actor: auditActor(context),
-        time: clock.now().toISOString(),
-        ...(context.requestId ? { requestId: context.requestId } : {}),
-        ...(context.correlationId ? { correlationId: context.correlationId } : {}),
+        actor,
+        time,
+        ...extra,
         ...event,
         details: { ...event.details, eventId: id },
       } satisfies AuditEventInput,
     };
+  };
+  /**
+   * The audit event of one instruction's transition, built without copying (thousands per
+   * transaction): `details` must be a fresh object; it receives the `eventId`.
+   */
+  const instructionAuditEvent = (
+    base: AuditBase,
+    to: string,
+    instruction: { batchId: string; instructionId: string },
+    details: AuditDetails,
+  ): OutboxEvent => {
+    const id = newId();
+    details.eventId = id;
+    const action = `payment.instruction.${to}`;
+    const subject = instructionSubject(instruction);
+    const outcome = to === 'failed' ? 'failure' : 'success';
+    const payload: AuditEventInput = base.extra
+      ? {
+          block: 'payments',
+          actor: base.actor,
+          time: base.time,
+          ...base.extra,
+          action,
+          subject,
+          outcome,
+          details,
+        }
+      : {
+          block: 'payments',
+          actor: base.actor,
+          time: base.time,
+          action,
+          subject,
+          outcome,
+          details,
+        };
+    return { topic: 'audit', id, payload };
   };
   const statusEvent = (id: string, event: PaymentEvent): OutboxEvent => ({
     topic: 'status',
@@ -311,39 +365,35 @@ export function createPaymentService(dependencies: PaymentServiceDependencies): 
       const events: OutboxEvent[] = [];
       notices.length = 0;
       const at = clock.now().toISOString();
+      const base = auditBase(context);
       for (const change of changes) {
         if (!applied.has(change.instructionId)) continue;
-        events.push(
-          auditEvent(context, {
-            action: `payment.instruction.${change.to}`,
-            subject: instructionSubject(change),
-            outcome: change.to === 'failed' ? 'failure' : 'success',
-            details: {
-              batchId: change.batchId,
-              instructionId: change.instructionId,
-              from: change.from,
-              to: change.to,
-              event: change.event,
-              amount: change.instruction.amount,
-              currency: change.instruction.currency,
-              rail: change.instruction.rail,
-              attempt: change.instruction.attempts,
-              ...(change.failureReason ? { reason: change.failureReason } : {}),
-            },
-          }),
-        );
+        const { instruction } = change;
+        const details: AuditDetails = {
+          batchId: change.batchId,
+          instructionId: change.instructionId,
+          from: change.from,
+          to: change.to,
+          event: change.event,
+          amount: instruction.amount,
+          currency: instruction.currency,
+          rail: instruction.rail,
+          attempt: instruction.attempts,
+        };
+        if (change.failureReason) details.reason = change.failureReason;
+        events.push(instructionAuditEvent(base, change.to, change, details));
         if (change.to !== 'paid' && change.to !== 'failed') continue;
-        const notice: PaymentEvent = {
+        const notice = {
           type: change.to === 'paid' ? 'payment.instruction.paid' : 'payment.instruction.failed',
           batchId: change.batchId,
           instructionId: change.instructionId,
-          payeeFunctionalId: change.instruction.payeeFunctionalId,
-          amount: { amount: change.instruction.amount, currency: change.instruction.currency },
-          rail: change.instruction.rail,
-          ...(change.railReference ? { railReference: change.railReference } : {}),
-          ...(change.failureReason ? { reason: change.failureReason } : {}),
-          at,
-        };
+          payeeFunctionalId: instruction.payeeFunctionalId,
+          amount: { amount: instruction.amount, currency: instruction.currency },
+          rail: instruction.rail,
+        } as PaymentEvent & { railReference?: string; reason?: string };
+        if (change.railReference) notice.railReference = change.railReference;
+        if (change.failureReason) notice.reason = change.failureReason;
+        notice.at = at;
         notices.push(notice);
         events.push(statusEvent(`${change.batchId}/${change.instructionId}/${change.to}`, notice));
       }
@@ -755,23 +805,20 @@ export function createPaymentService(dependencies: PaymentServiceDependencies): 
           // The claim moves them to `submitting` and writes its audit events in one transaction.
           const claimed = await store.claimPending(batchId, options.chunkSize, clock.now(), from, {
             fence,
-            outbox: (rows) =>
-              rows.map((instruction) =>
-                auditEvent(context, {
-                  action: 'payment.instruction.submitting',
-                  subject: instructionSubject(instruction),
-                  outcome: 'success',
-                  details: {
-                    batchId,
-                    instructionId: instruction.instructionId,
-                    from: 'pending',
-                    to: 'submitting',
-                    event: 'submit',
-                    attempt: instruction.attempts,
-                    rail: instruction.rail,
-                  },
+            outbox: (rows) => {
+              const base = auditBase(context);
+              return rows.map((instruction) =>
+                instructionAuditEvent(base, 'submitting', instruction, {
+                  batchId,
+                  instructionId: instruction.instructionId,
+                  from: 'pending',
+                  to: 'submitting',
+                  event: 'submit',
+                  attempt: instruction.attempts,
+                  rail: instruction.rail,
                 }),
-              ),
+              );
+            },
           });
           if (claimed.length === 0) {
             if (from === -1) return;

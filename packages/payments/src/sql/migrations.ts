@@ -133,6 +133,19 @@ create table payments_leases (
 );
 `;
 
+const outboxStorage = `
+-- Outbox rows are written once, read once and deleted: compress them with lz4 (several times
+-- cheaper than the default pglz, which cost more than writing the row), or, where the server
+-- has no lz4, not at all.
+do $$
+begin
+  alter table payments_outbox alter column events set compression lz4;
+exception when others then
+  alter table payments_outbox alter column events set storage external;
+end
+$$;
+`;
+
 /** The ordered migrations of `@govblocks/payments`. */
 export const paymentsMigrations: MigrationSet = {
   namespace: 'payments',
@@ -140,5 +153,6 @@ export const paymentsMigrations: MigrationSet = {
     { id: '0001_init', sql: init },
     { id: '0002_vouchers', sql: vouchers },
     { id: '0003_outbox_leases', sql: outbox },
+    { id: '0004_outbox_storage', sql: outboxStorage },
   ] satisfies Migration[],
 };

@@ -4,7 +4,6 @@ import { LeaseLostError } from '../errors.js';
 import type {
   InstructionChange,
   Lease,
-  OutboxEntry,
   OutboxEvent,
   OutboxTopic,
   PaymentStore,
@@ -14,6 +13,7 @@ import type { SimulatorLedger, SimulatorLedgerEntry } from '../rails/simulator.j
 import type { Attempt, Batch, Beneficiary, HeldRow, Instruction } from '../schemas.js';
 import { type InstructionState, instructionStates } from '../state-machine.js';
 import { paymentsMigrations } from './migrations.js';
+import { decodeEvents, encodeEvents } from './outbox-codec.js';
 
 type Row = Record<string, unknown>;
 
@@ -112,107 +112,6 @@ async function checkFence(executor: SqlExecutor, fence: Lease | undefined): Prom
     [fence.name, fence.token],
   );
   if (result.rows.length === 0) throw new LeaseLostError(fence.name);
-}
-
-type Json = unknown;
-const isPlain = (value: Json): value is Record<string, Json> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-/** Marks keys the next value no longer has (not a valid key of any event: JSON has no \u0000 keys in practice). */
-const removedKey = '\u0000removed';
-
-/** Sets an own property, also one named `__proto__` (plain assignment would set the prototype). */
-const define = (target: Record<string, Json>, key: string, value: Json) => {
-  if (key === '__proto__')
-    Object.defineProperty(target, key, {
-      value,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  else target[key] = value;
-};
-
-const same = (a: Json, b: Json): boolean =>
-  a === b ||
-  (typeof a === 'object' &&
-    typeof b === 'object' &&
-    a !== null &&
-    b !== null &&
-    JSON.stringify(a) === JSON.stringify(b));
-
-/** `diff` of equal objects (shared, compared by identity, never mutated). */
-const noChange: Record<string, Json> = Object.freeze({}) as Record<string, Json>;
-
-/** What turns `before` into `after`: changed keys only, objects compared key by key. */
-function diff(before: Json, after: Json): Json {
-  if (!isPlain(before) || !isPlain(after)) return after;
-  const out: Record<string, Json> = {};
-  let changed = false;
-  for (const key of Object.keys(after)) {
-    const value = after[key];
-    if (!Object.hasOwn(before, key)) {
-      define(out, key, value);
-      changed = true;
-      continue;
-    }
-    const old = before[key];
-    if (isPlain(value) && isPlain(old)) {
-      const nested = diff(old, value);
-      if (nested !== noChange) {
-        define(out, key, nested);
-        changed = true;
-      }
-    } else if (!same(value, old)) {
-      define(out, key, value);
-      changed = true;
-    }
-  }
-  for (const key of Object.keys(before)) {
-    if (Object.hasOwn(after, key)) continue;
-    const removed = (out[removedKey] as string[] | undefined) ?? [];
-    removed.push(key);
-    out[removedKey] = removed;
-    changed = true;
-  }
-  return changed ? out : noChange;
-}
-
-/** Applies a {@link diff}. */
-function patch(before: Json, delta: Json): Json {
-  if (!isPlain(before) || !isPlain(delta)) return delta;
-  const out: Record<string, Json> = { ...before };
-  for (const key of Object.keys(delta)) {
-    const value = delta[key];
-    if (key === removedKey) for (const gone of value as string[]) delete out[gone];
-    else {
-      const old = Object.hasOwn(before, key) ? before[key] : undefined;
-      define(out, key, isPlain(value) && isPlain(old) ? patch(old, value) : value);
-    }
-  }
-  return out;
-}
-
-/**
- * The stored form of an outbox row: each payload as its difference from the one before (the
- * events of one transaction share most fields), about a third of the plain size.
- */
-function encodeEvents(events: readonly OutboxEvent[]): string {
-  let previous: Json = {};
-  return JSON.stringify(
-    events.map((event) => {
-      const delta = diff(previous, event.payload);
-      previous = event.payload;
-      return [event.id, delta];
-    }),
-  );
-}
-
-function decodeEvents(text: string): OutboxEntry['events'] {
-  let previous: Json = {};
-  return (JSON.parse(text) as Array<[string, Json]>).map(([id, delta]) => {
-    previous = patch(previous, delta);
-    return { id, payload: previous };
-  });
 }
 
 /** One outbox row per topic: the events of this transaction, in order. */
