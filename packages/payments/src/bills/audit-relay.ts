@@ -1,4 +1,5 @@
 import type { AuditSink } from '@govblocks/core';
+import { createPassQueue } from '../engine/pass-queue.js';
 import type { BillPaymentStore } from './ports.js';
 
 /**
@@ -20,8 +21,7 @@ export function createBillAuditRelay(options: {
 }) {
   const { store, audit } = options;
   const batchSize = options.batchSize ?? 32;
-  let tail: Promise<unknown> = Promise.resolve();
-  let queued: Promise<number> | undefined;
+  const enqueue = createPassQueue<number>();
 
   const pass = async (): Promise<number> => {
     let forwarded = 0;
@@ -47,14 +47,7 @@ export function createBillAuditRelay(options: {
      * time in this process: a call while one is queued shares it.
      */
     flush(): Promise<number> {
-      if (queued) return queued;
-      const next = tail.then(() => {
-        queued = undefined;
-        return pass();
-      });
-      queued = next;
-      tail = next.catch(() => {});
-      return next;
+      return enqueue(pass);
     },
   };
 }

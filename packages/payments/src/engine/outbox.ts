@@ -2,6 +2,7 @@ import type { AuditEventInput, AuditSink, Clock } from '@govblocks/core';
 import { LeaseLostError } from '../errors.js';
 import type { Lease, PaymentStore } from '../ports.js';
 import type { Totals } from '../schemas.js';
+import { createPassQueue } from './pass-queue.js';
 
 /** A payment-status notification. Carries the payee's functional id: it is for delivery, not logs. */
 export type PaymentEvent =
@@ -163,8 +164,7 @@ export function createAuditRelay(options: {
   holder: string;
 }) {
   const { store, audit, leases, holder } = options;
-  let tail: Promise<unknown> = Promise.resolve();
-  let queued: Promise<number> | undefined;
+  const enqueue = createPassQueue<number>();
 
   const pass = async (waitMs: number): Promise<number> => {
     // Most passes find nothing: look before taking the lease (two writes).
@@ -200,14 +200,7 @@ export function createAuditRelay(options: {
      * With `waitMs`, waits that long for another process's relay lease (it may have died).
      */
     flush(waitMs = 0): Promise<number> {
-      if (queued && waitMs === 0) return queued;
-      const next = tail.then(() => {
-        queued = undefined;
-        return pass(waitMs);
-      });
-      queued = next;
-      tail = next.catch(() => {});
-      return next;
+      return enqueue(() => pass(waitMs), waitMs === 0);
     },
   };
 }
