@@ -1,14 +1,12 @@
-import { manualClock } from '@govblocks/core';
+
 import { type GovStackMock, startGovStackMock } from '@govblocks/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoryAuditTrail } from '../src/audit/audit-reader.js';
 import { registrationHttpApp } from '../src/http/index.js';
 import { memoryDocumentStore } from '../src/registration/document-stores.js';
 import { createRegistrationService } from '../src/registration/engine.js';
 import { memoryRegistrationStore } from '../src/registration/memory-store.js';
-import { createRegistry } from '../src/registry/engine.js';
-import { memoryRegistryStore } from '../src/registry/memory-store.js';
 import { conformanceAdmin, conformanceBirthService } from '../src/testing/index.js';
+import { memoryRegistryFixture } from './memory-registry.js';
 import { shapeDifferences } from './shape.js';
 
 const client = 'eGovStack/GOV/90000009/eregistrations-dev';
@@ -29,14 +27,7 @@ describe('Registration HTTP binding against the GovStack reference mock', () => 
       context.skip();
       return;
     }
-    const clock = manualClock();
-    const audit = memoryAuditTrail({ clock });
-    const registry = createRegistry({
-      store: memoryRegistryStore(),
-      audit,
-      auditReader: audit,
-      clock,
-    });
+    const { clock, audit, registry } = memoryRegistryFixture();
     await registry.defineRegistry(conformanceAdmin, {
       name: 'births',
       version: '1.0',

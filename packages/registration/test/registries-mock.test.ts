@@ -1,11 +1,9 @@
-import { manualClock } from '@govblocks/core';
+
 import { type GovStackMock, startGovStackMock } from '@govblocks/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoryAuditTrail } from '../src/audit/audit-reader.js';
 import { govstackRegistry } from '../src/govstack/index.js';
 import { registriesHttpApp, seedGovStackRegistries } from '../src/http/index.js';
-import { createRegistry } from '../src/registry/engine.js';
-import { memoryRegistryStore } from '../src/registry/memory-store.js';
+import { memoryRegistryFixture } from './memory-registry.js';
 import { shapeDifferences } from './shape.js';
 
 const client = 'eGovStack/GOV/90000009/digitalregistries';
@@ -189,14 +187,7 @@ describe('Digital Registries HTTP binding against the GovStack reference mock', 
       context.skip();
       return;
     }
-    const clock = manualClock();
-    const audit = memoryAuditTrail({ clock });
-    const registry = createRegistry({
-      store: memoryRegistryStore(),
-      audit,
-      auditReader: audit,
-      clock,
-    });
+    const { registry } = memoryRegistryFixture();
     await seedGovStackRegistries(registry, { actor: { type: 'system', id: 'seed', roles: [] } });
     await registry.read(
       { actor: { type: 'service', id: client, clientId: client, roles: [] } },

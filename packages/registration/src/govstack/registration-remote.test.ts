@@ -1,8 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { ActorContext } from '@govblocks/core';
-import { manualClock, UnauthorizedError } from '@govblocks/core';
+import { UnauthorizedError } from '@govblocks/core';
 import { createHttpApp, type RunningServer, sendJson, startServer } from '@govblocks/core/http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryRegistryFixture } from '../../test/memory-registry.js';
 import { memoryAuditTrail } from '../audit/audit-reader.js';
 import { registrationHttpApp } from '../http/registration-app.js';
 import { exactIdentifierDedup } from '../registration/dedup.js';
@@ -11,8 +12,6 @@ import { createRegistrationService } from '../registration/engine.js';
 import { memoryFeeCollector } from '../registration/fee-collector.js';
 import { memoryRegistrationStore } from '../registration/memory-store.js';
 import type { RegistrationEvent, RegistrationService } from '../registration/ports.js';
-import { createRegistry } from '../registry/engine.js';
-import { memoryRegistryStore } from '../registry/memory-store.js';
 import {
   conformanceAdmin,
   conformanceBirthService,
@@ -71,14 +70,7 @@ beforeAll(async () => {
 afterAll(() => server?.close());
 
 function engine() {
-  const clock = manualClock();
-  const audit = memoryAuditTrail({ clock });
-  const registry = createRegistry({
-    store: memoryRegistryStore(),
-    audit,
-    auditReader: audit,
-    clock,
-  });
+  const { clock, audit, registry } = memoryRegistryFixture();
   const fees = memoryFeeCollector({ clock });
   current = createRegistrationService({
     store: memoryRegistrationStore(),

@@ -1,8 +1,6 @@
-import { manualClock } from '@govblocks/core';
+
 import { beforeEach, describe, expect, it } from 'vitest';
-import { memoryAuditTrail } from '../audit/audit-reader.js';
-import { createRegistry } from '../registry/engine.js';
-import { memoryRegistryStore } from '../registry/memory-store.js';
+import { memoryRegistryFixture } from '../../test/memory-registry.js';
 import { seedGovStackRegistries } from './govstack-fixtures.js';
 import { registriesHttpApp } from './registries-app.js';
 
@@ -12,14 +10,7 @@ describe('registriesHttpApp', () => {
   let app: ReturnType<typeof registriesHttpApp>;
 
   beforeEach(async () => {
-    const clock = manualClock();
-    const audit = memoryAuditTrail({ clock });
-    const registry = createRegistry({
-      store: memoryRegistryStore(),
-      audit,
-      auditReader: audit,
-      clock,
-    });
+    const { registry } = memoryRegistryFixture();
     await seedGovStackRegistries(registry, { actor: { type: 'system', id: 'seed', roles: [] } });
     app = registriesHttpApp(registry);
   });

@@ -1,8 +1,6 @@
-import { manualClock } from '@govblocks/core';
+
 import { describe, expect, it } from 'vitest';
-import { memoryAuditTrail } from '../audit/audit-reader.js';
-import { createRegistry } from '../registry/engine.js';
-import { memoryRegistryStore } from '../registry/memory-store.js';
+import { memoryRegistryFixture } from '../../test/memory-registry.js';
 import {
   conformanceAdmin,
   conformanceBirthService,
@@ -19,14 +17,7 @@ import { memoryRegistrationStore } from './memory-store.js';
 describeRegistrationConformance({
   name: 'memory',
   async setup() {
-    const clock = manualClock();
-    const audit = memoryAuditTrail({ clock });
-    const registry = createRegistry({
-      store: memoryRegistryStore(),
-      audit,
-      auditReader: audit,
-      clock,
-    });
+    const { clock, audit, registry } = memoryRegistryFixture();
     const fees = memoryFeeCollector({ clock });
     const service = createRegistrationService({
       store: memoryRegistrationStore(),
@@ -43,14 +34,7 @@ describeRegistrationConformance({
 
 describe('registration audit', () => {
   it('records state changes and denied access', async () => {
-    const clock = manualClock();
-    const audit = memoryAuditTrail({ clock });
-    const registry = createRegistry({
-      store: memoryRegistryStore(),
-      audit,
-      auditReader: audit,
-      clock,
-    });
+    const { clock, audit, registry } = memoryRegistryFixture();
     await registry.defineRegistry(conformanceAdmin, {
       name: 'births',
       version: '1.0',

@@ -1,8 +1,6 @@
-import { manualClock } from '@govblocks/core';
+
 import { describe, expect, it } from 'vitest';
-import { memoryAuditTrail } from '../audit/audit-reader.js';
-import { createRegistry } from '../registry/engine.js';
-import { memoryRegistryStore } from '../registry/memory-store.js';
+import { memoryRegistryFixture } from '../../test/memory-registry.js';
 import type { Registry } from '../registry/ports.js';
 import {
   conformanceAdmin,
@@ -29,14 +27,7 @@ const birthsDefinition = conformanceBirthsRegistry;
  * before the record is written, or after it was written but before the engine heard back.
  */
 async function setup(fees: FeeCollector = memoryFeeCollector()) {
-  const clock = manualClock();
-  const audit = memoryAuditTrail({ clock });
-  const registry = createRegistry({
-    store: memoryRegistryStore(),
-    audit,
-    auditReader: audit,
-    clock,
-  });
+  const { clock, audit, registry } = memoryRegistryFixture();
   const fault: { mode?: 'before' | 'after' } = {};
   const flaky: Registry = {
     ...registry,

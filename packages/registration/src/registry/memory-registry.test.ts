@@ -1,5 +1,6 @@
 import { manualClock } from '@govblocks/core';
 import { describe, expect, it } from 'vitest';
+import { memoryRegistryFixture } from '../../test/memory-registry.js';
 import { memoryAuditTrail } from '../audit/audit-reader.js';
 import { describeRegistryConformance } from '../testing/index.js';
 import { createRegistry } from './engine.js';
@@ -16,14 +17,7 @@ describeRegistryConformance({
 
 describe('create with a chosen uuid', () => {
   it('is idempotent for equal content and refuses other content', async () => {
-    const clock = manualClock();
-    const audit = memoryAuditTrail({ clock });
-    const registry = createRegistry({
-      store: memoryRegistryStore(),
-      audit,
-      auditReader: audit,
-      clock,
-    });
+    const { audit, registry } = memoryRegistryFixture();
     const admin = { actor: { type: 'operator' as const, id: 'a', roles: ['registry-admin'] } };
     await registry.defineRegistry(admin, { name: 'r', version: '1', schema: { type: 'object' } });
     const ref = { registry: 'r', version: '1' };
