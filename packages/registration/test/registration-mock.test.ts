@@ -1,4 +1,3 @@
-
 import { type GovStackMock, startGovStackMock } from '@govblocks/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registrationHttpApp } from '../src/http/index.js';

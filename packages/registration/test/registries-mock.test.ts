@@ -1,4 +1,3 @@
-
 import { type GovStackMock, startGovStackMock } from '@govblocks/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { govstackRegistry } from '../src/govstack/index.js';

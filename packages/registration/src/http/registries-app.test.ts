@@ -1,4 +1,3 @@
-
 import { beforeEach, describe, expect, it } from 'vitest';
 import { memoryRegistryFixture } from '../../test/memory-registry.js';
 import { seedGovStackRegistries } from './govstack-fixtures.js';

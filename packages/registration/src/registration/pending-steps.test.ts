@@ -1,4 +1,3 @@
-
 import { describe, expect, it } from 'vitest';
 import { memoryRegistryFixture } from '../../test/memory-registry.js';
 import type { Registry } from '../registry/ports.js';
